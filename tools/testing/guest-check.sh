@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the debug guest (tools/vm/run --debug): every suite of
+# `make check`, each printing TAP.  The host (check.sh) counts the results
+# and judges the kernel log, so this script only has to run things, bound
+# their time and force a final kmemleak scan.
+set -u
+
+ksrc=$(readlink -f "$RDST_BUILD/kernel/source")
+selftests=$ksrc/tools/testing/selftests
+kmemleak=/sys/kernel/debug/kmemleak
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+# Boot-time allocations are not ours to judge.
+[ -w "$kmemleak" ] && echo clear > "$kmemleak"
+
+run_suite() {
+	local dir=$1 prog=$2 limit=$3
+	echo "# suite: $dir/$prog"
+	(cd "$selftests/$dir" && timeout --kill-after=10 "$limit" "./$prog")
+	local rc=$?
+	# A suite that dies before reporting still counts as a failure.
+	case $rc in
+	0|4) ;;
+	124|137) echo "not ok 1 $dir/$prog # timed out after $limit" ;;
+	*) echo "# $dir/$prog exited with status $rc" ;;
+	esac
+}
+
+progs=$(sed -n 's/^TEST_PROGS *[:+]\?= *//p' "$selftests/rdst/Makefile")
+for p in $progs; do
+	run_suite rdst "$p" 600
+done
+
+if [ -w "$kmemleak" ]; then
+	echo scan > "$kmemleak"; sleep 5; echo scan > "$kmemleak"
+	# The report goes to the kernel log so that the host judges it there.
+	while IFS= read -r line; do echo "kmemleak: $line" > /dev/kmsg; done < "$kmemleak"
+fi
+exit 0

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Count the results of one `make check` run and judge the guest kernel log.
+
+Usage: summarize.py SUITE_OUTPUT GUEST_DMESG GUEST_EXIT_STATUS
+
+SUITE_OUTPUT holds the TAP the suites printed ("ok N name", "not ok N
+name", "# SKIP" directives).  GUEST_DMESG is the guest's kernel log: its
+KUnit results are counted as cases too, and anything in it that a healthy
+kernel never prints fails the run.  Prints each failure by name and ends with
+"N passed, N failed, N skipped"; exits 1 when anything failed.
+"""
+import re
+import sys
+
+TAP = re.compile(r"^(\s*)(not ok|ok) \d+ (?:- )?(.*)$")
+# What a healthy kernel never logs.  Each pattern names the class of report.
+SPLATS = [
+    (r"WARNING: .* at ", "WARN"),
+    (r"\bBUG: ", "BUG"),
+    (r"kernel BUG at", "BUG"),
+    (r"Oops: ", "oops"),
+    (r"KASAN: ", "KASAN"),
+    (r"unreferenced object 0x", "kmemleak"),
+    (r"possible recursive locking|possible circular locking|inconsistent lock state"
+     r"|suspicious RCU usage|lockdep", "lockdep"),
+    (r"refcount_t: ", "refcount"),
+    (r"waiting for \S+ to become free", "netdev refcount leak"),
+    (r"Kernel panic", "panic"),
+    (r"rcu: INFO: rcu_\w+ (self-)?detected stall", "RCU stall"),
+    (r"hung_task|blocked for more than", "hung task"),
+]
+
+
+def tap_results(lines, leaf_only):
+    """Yield (ok, name, skipped) for TAP lines; KUnit nests cases under suites."""
+    for line in lines:
+        m = TAP.match(line)
+        if not m:
+            continue
+        indent, verdict, rest = m.groups()
+        if leaf_only and not indent:
+            continue
+        name, _, directive = rest.partition("#")
+        yield verdict == "ok", name.strip(), directive.strip().upper().startswith("SKIP")
+
+
+def main() -> int:
+    suite_out, dmesg_path, guest_rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with open(suite_out, errors="replace") as f:
+        suite_lines = f.read().splitlines()
+    with open(dmesg_path, errors="replace") as f:
+        dmesg = [re.sub(r"^\[\s*\d+\.\d+\]\s?", "", l) for l in f.read().splitlines()]
+
+    passed = failed = skipped = 0
+    failures = []
+
+    def count(ok, name, skip):
+        nonlocal passed, failed, skipped
+        if skip:
+            skipped += 1
+        elif ok:
+            passed += 1
+        else:
+            failed += 1
+            failures.append(name)
+
+    for r in tap_results(suite_lines, leaf_only=False):
+        count(*r)
+    kunit = [l.split("] ", 1)[-1] for l in dmesg]
+    kunit_cases = list(tap_results(kunit, leaf_only=True))
+    for ok, name, skip in kunit_cases:
+        count(ok, "kunit: " + name, skip)
+    if not kunit_cases:
+        count(False, "kunit: no KUnit results in the guest log", False)
+
+    splats = []
+    for i, line in enumerate(dmesg):
+        for pattern, what in SPLATS:
+            if re.search(pattern, line):
+                splats.append((what, i))
+                break
+    count(not splats, "guest kernel log is clean", False)
+    for what, i in splats[:5]:
+        print(f"--- {what} in the guest kernel log:")
+        print("\n".join(dmesg[max(0, i - 2):i + 25]))
+
+    if guest_rc != 0:
+        count(False, f"guest run exited with status {guest_rc}", False)
+
+    for name in failures:
+        print(f"FAILED: {name}")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
