@@ -1,8 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rdst: an IPv4 input route cache (placeholder until the module lands).
+//! rdst: an IPv4 input route cache with its own `dst_ops` and slab.
+//!
+//! For each namespace, a `NF_INET_PRE_ROUTING` hook looks packets up in a per-flow cache of the
+//! kernel's own input routing decisions and attaches the cached entry without a reference, so
+//! that `ip_rcv_finish_core` skips its route lookup. On a miss the kernel's `ip_route_input_noref`
+//! decides, and what the key can reproduce is copied into an entry of rdst's own. See
+//! Documentation/networking/rdst.rst.
 
-use kernel::prelude::*;
+use kernel::{
+    c_str,
+    net::{
+        device::{Event, NetDevice, Notifier, NotifierHandler},
+        dst_ops::{self, Entry},
+        namespace::{PernetData, PernetId, Subsys},
+    },
+    prelude::*,
+    sync::Arc,
+};
+
+mod cache;
+mod stats;
+
+use cache::{NetCache, RouteOps};
 
 module! {
     type: Rdst,
@@ -12,10 +32,96 @@ module! {
     license: "GPL",
 }
 
-struct Rdst;
+/// Limits every namespace's cache is built with.
+pub(crate) struct Params {
+    /// Most entries a namespace caches (`dst_ops.gc_thresh`).
+    pub(crate) gc_thresh: u32,
+    /// Hash chains per namespace.
+    pub(crate) buckets: u32,
+    /// Entries unused for this long (jiffies) are the first evicted.
+    pub(crate) idle_jiffies: u64,
+}
+
+impl Params {
+    /// Validates the module parameters: a bad value fails `insmod` with `EINVAL`.
+    fn from_module_params() -> Result<Self> {
+        let gc_thresh = GC_THRESH.get();
+        if !(16..=1 << 22).contains(&gc_thresh) {
+            pr_err!("rdst: gc_thresh={gc_thresh} is outside 16..4194304\n");
+            return Err(EINVAL);
+        }
+        let buckets = match BUCKETS.get() {
+            0 => (gc_thresh / 2).next_power_of_two(),
+            b if b.is_power_of_two() && b <= 1 << 22 => b,
+            b => {
+                pr_err!("rdst: buckets={b} is not a power of two up to 4194304\n");
+                return Err(EINVAL);
+            }
+        };
+        let idle = IDLE_TIMEOUT_MS.get();
+        if !(100..=3_600_000).contains(&idle) {
+            pr_err!("rdst: idle_timeout_ms={idle} is outside 100..3600000\n");
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            gc_thresh,
+            buckets,
+            idle_jiffies: kernel::time::msecs_to_jiffies(idle) as u64,
+        })
+    }
+}
+
+/// What every namespace's cache is built from.
+pub(crate) struct Shared {
+    pub(crate) slab: Arc<kernel::kmem_cache::KmemCache<Entry<RouteOps>>>,
+    pub(crate) params: Params,
+}
+
+kernel::module_param!(GC_THRESH: u32 = 16384, "gc_thresh",
+    "Most entries cached per network namespace (dst_ops.gc_thresh), 16..4194304");
+kernel::module_param!(BUCKETS: u32 = 0, "buckets",
+    "Hash chains per namespace, a power of two up to 4194304; 0 = gc_thresh / 2");
+kernel::module_param!(IDLE_TIMEOUT_MS: u32 = 30_000, "idle_timeout_ms",
+    "Entries unused for this long are evicted first, 100..3600000 ms");
+
+static NET_ID: PernetId<NetCache> = PernetId::new();
+
+struct DeviceEvents;
+
+impl NotifierHandler for DeviceEvents {
+    fn event(event: Event, dev: &NetDevice) {
+        if let Some(cache) = NetCache::of(dev.net()) {
+            cache.device_event(event, dev);
+        }
+    }
+}
+
+struct Rdst {
+    // Dropped in this order: no more device events, then every namespace's cache.
+    _notifier: Pin<KBox<Notifier<DeviceEvents>>>,
+    _subsys: Pin<KBox<Subsys<NetCache>>>,
+}
 
 impl kernel::Module for Rdst {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Rdst)
+        let params = Params::from_module_params()?;
+        let (gc_thresh, buckets) = (params.gc_thresh, params.buckets);
+        let shared = Shared {
+            slab: dst_ops::new_slab::<RouteOps>(c_str!("rdst_cache"))?,
+            params,
+        };
+        let subsys = KBox::pin_init(Subsys::<NetCache>::register(shared), GFP_KERNEL)?;
+        let notifier = KBox::pin_init(Notifier::<DeviceEvents>::register(), GFP_KERNEL)?;
+        pr_info!("rdst: loaded: gc_thresh={gc_thresh} buckets={buckets} per namespace\n");
+        Ok(Rdst {
+            _notifier: notifier,
+            _subsys: subsys,
+        })
+    }
+}
+
+impl Drop for Rdst {
+    fn drop(&mut self) {
+        pr_info!("rdst: unloading\n");
     }
 }

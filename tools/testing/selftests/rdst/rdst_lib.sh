@@ -105,3 +105,84 @@ run_tests()
 	done
 	ktap_finished
 }
+
+# rdst_stat NS COLUMN: a counter of /proc/net/stat/rdst in NS, summed over
+# CPUs (gauges are the same on every line: take the first).
+rdst_stat()
+{
+	local ns=$1 col=$2 hdr line i c= sum=0
+
+	{
+		read -r -a hdr
+		for i in "${!hdr[@]}"; do
+			[ "${hdr[$i]}" = "$col" ] && c=$i
+		done
+		if [ -z "$c" ]; then
+			echo "rdst_stat: no column $col" >&2
+			return 1
+		fi
+		while read -r -a line; do
+			case $col in
+			entries|cached|garbage) echo $((16#${line[$c]})); return 0 ;;
+			esac
+			sum=$((sum + 16#${line[$c]}))
+		done
+		echo "$sum"
+	} < <(ip netns exec "$ns" cat /proc/net/stat/rdst)
+}
+
+# The sender -> router -> receiver topology every forwarding test uses:
+#
+#   SND snd0 192.0.2.2/24 --- rtr0 192.0.2.1/24  RTR  rtr1 198.51.100.1/24 --- rcv0 198.51.100.2/24 RCV
+#                                                                         203.0.113.1/32 on RCV's lo
+# The router forwards 203.0.113.0/24 via 198.51.100.2 (a gateway route).
+topo_create()
+{
+	setup_ns SND RTR RCV || return 1
+	ip -n "$SND" link add snd0 type veth peer name rtr0 netns "$RTR"
+	ip -n "$RTR" link add rtr1 type veth peer name rcv0 netns "$RCV"
+	ip -n "$SND" addr add 192.0.2.2/24 dev snd0
+	ip -n "$RTR" addr add 192.0.2.1/24 dev rtr0
+	ip -n "$RTR" addr add 198.51.100.1/24 dev rtr1
+	ip -n "$RCV" addr add 198.51.100.2/24 dev rcv0
+	ip -n "$RCV" addr add 203.0.113.1/32 dev lo
+	ip -n "$SND" link set snd0 up
+	ip -n "$RTR" link set rtr0 up
+	ip -n "$RTR" link set rtr1 up
+	ip -n "$RCV" link set rcv0 up
+	ip -n "$SND" route add default via 192.0.2.1
+	ip -n "$RCV" route add default via 198.51.100.1
+	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
+	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1
+	# Warm ARP both ways so the first measured packets are not queued.
+	ip netns exec "$SND" ping -c1 -W2 198.51.100.2 >/dev/null 2>&1
+}
+
+topo_destroy()
+{
+	cleanup_ns "$SND" "$RTR" "$RCV" 2>/dev/null
+}
+
+# fates CMD...: run a command whose output describes packet fates, with the
+# per-run noise (timings, statistics) removed, so that two runs compare.
+fates()
+{
+	"$@" 2>&1 | sed -E -e 's/time=[0-9.]+ ms//' -e '/^rtt|packets transmitted|^---|^PING/d' \
+		-e 's/, time [0-9]+ms//' | sort
+}
+
+# send_random_sources N: N UDP packets from random 10/8 sources to the receiver.
+send_random_sources()
+{
+	ip netns exec "$SND" python3 - "$1" <<'PY'
+import random, socket, struct, sys
+random.seed(1)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for _ in range(int(sys.argv[1])):
+    src = socket.inet_aton("10.%d.%d.%d" % tuple(random.randrange(1, 255) for _ in range(3)))
+    dst = socket.inet_aton("198.51.100.2")
+    udp = struct.pack("!HHHH", 4000, 9, 8, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, src, dst)
+    s.sendto(ip + udp, ("198.51.100.2", 0))
+PY
+}

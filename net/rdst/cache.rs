@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One namespace's cache: the hook, the table, the entries' `dst_ops` and the policy that
+//! bounds them.
+
+use crate::stats::{idx, Decline, Stats};
+use crate::{Shared, NET_ID};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use kernel::{
+    c_str,
+    net::{
+        device::{Event, NetDevice},
+        dst::obsolete,
+        dst_ops::{DstOps, Entry, Registration, Table},
+        namespace::{Net, PernetData, PernetId},
+        netfilter::{self, Hook, Ipv4Hook, Verdict},
+        proc::{SeqFile, StatFile, StatShow},
+        route::{self, rtcf, rtn},
+        skbuff::{ipskb, SkBuff},
+    },
+    prelude::*,
+    siphash,
+    sync::rcu,
+    time,
+};
+
+/// Longest hash chain kept: a longer one loses its oldest entry on insert.
+const MAX_CHAIN: usize = 8;
+/// Chains the collector looks at per run for idle entries.
+const GC_SWEEP_CHAINS: usize = 64;
+/// Retired entries still referenced after this long are reported as suspected leaks.
+const LEAK_AGE_MS: u32 = 60_000;
+
+/// Everything the kernel's input route decision depends on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FlowKey {
+    daddr: u32,
+    saddr: u32,
+    iif: i32,
+    mark: u32,
+    dscp: u8,
+}
+
+impl FlowKey {
+    fn hash(&self, key: &siphash::Key) -> u64 {
+        key.hash_3u64(
+            u64::from(self.daddr) | u64::from(self.saddr) << 32,
+            self.iif as u32 as u64 | u64::from(self.dscp) << 32,
+            u64::from(self.mark),
+        )
+    }
+}
+
+/// What an entry carries besides the route.
+pub(crate) struct CachedFlow {
+    key: FlowKey,
+    /// The device event generation the entry was made under.
+    dev_gen: u32,
+    /// Digests of the input-routing sysctls of the input and output devices.
+    in_conf: u64,
+    out_conf: u64,
+    /// `IPCB` flags the kernel's routing set, re-applied on every hit.
+    ipcb: u16,
+}
+
+/// The `dst_ops` of rdst's entries: IPv4's behaviour, plus rdst's collector.
+pub(crate) struct RouteOps;
+
+#[vtable]
+impl DstOps for RouteOps {
+    type Data = CachedFlow;
+
+    fn gc(reg: &Registration<Self>) {
+        if let Some(cache) = NetCache::of(reg.net()) {
+            cache.collect();
+        }
+    }
+}
+
+/// The cache of one namespace.
+#[pin_data]
+pub(crate) struct NetCache {
+    // Dropped first: no packets, then no readers of the file, then the entries.
+    #[pin]
+    hook: netfilter::Registration<CacheHook>,
+    stat: StatFile<NetCache>,
+    #[pin]
+    table: Table<RouteOps>,
+    dst: Pin<KBox<Registration<RouteOps>>>,
+    stats: Stats,
+    key: siphash::Key,
+    dev_gen: AtomicU32,
+    gc_cursor: AtomicUsize,
+    last_leak_warning: AtomicUsize,
+    gc_thresh: usize,
+    idle_jiffies: u64,
+}
+
+impl PernetData for NetCache {
+    type Shared = Shared;
+    const ID: &'static PernetId<Self> = &NET_ID;
+
+    fn init<'a>(net: &'a Net, shared: &'a Shared) -> impl PinInit<Self, Error> + 'a {
+        let p = &shared.params;
+        try_pin_init!(Self {
+            stats: Stats::new()?,
+            key: siphash::Key::new_random(),
+            dev_gen: AtomicU32::new(0),
+            gc_cursor: AtomicUsize::new(0),
+            last_leak_warning: AtomicUsize::new(0),
+            gc_thresh: p.gc_thresh as usize,
+            idle_jiffies: p.idle_jiffies,
+            dst: KBox::pin_init(
+                Registration::new(net, shared.slab.clone(), p.gc_thresh),
+                GFP_KERNEL
+            )?,
+            table <- Table::new(p.buckets as usize),
+            stat: StatFile::new(net, c_str!("rdst"))?,
+            // Last: packets may arrive as soon as the hook is registered.
+            hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, netfilter::priority::LAST),
+        }? Error)
+    }
+}
+
+impl Drop for NetCache {
+    fn drop(&mut self) {
+        // Hook and file are gone (declared first); hand the entries to the garbage list so
+        // that the registration's drop waits for their holders.
+        self.flush();
+    }
+}
+
+impl StatShow for NetCache {
+    fn show(&self, out: &mut SeqFile<'_>) -> core::fmt::Result {
+        let cached = self.table.lock().len() as u64;
+        let entries = self.dst.entries().max(0) as u64;
+        let garbage = self.dst.garbage().len() as u64;
+        self.stats.show(out, [("entries", entries), ("cached", cached), ("garbage", garbage)])
+    }
+}
+
+pub(crate) struct CacheHook;
+
+impl Hook for CacheHook {
+    type Net = NetCache;
+
+    fn hook(cache: &NetCache, skb: &mut SkBuff, rcu: &rcu::Guard) -> Verdict {
+        cache.input(skb, rcu)
+    }
+}
+
+impl NetCache {
+    /// The hook: serve the packet from the cache, or let the kernel route it and cache what
+    /// can be cached.
+    fn input(&self, skb: &mut SkBuff, rcu: &rcu::Guard) -> Verdict {
+        if let Err(why) = Self::servable(skb) {
+            self.stats.decline(why);
+            return Verdict::Accept;
+        }
+        let net = skb.dev().net();
+        if net.fib4_rules_need_l4() {
+            self.stats.decline(Decline::RulesL4);
+            return Verdict::Accept;
+        }
+        let iph = skb.ipv4_header();
+        let dev = skb.dev();
+        let key = FlowKey {
+            daddr: iph.daddr,
+            saddr: iph.saddr,
+            iif: dev.ifindex(),
+            mark: skb.mark(),
+            dscp: iph.dscp(),
+        };
+        let hash = key.hash(&self.key);
+        let genid = net.rt_genid_ipv4();
+        let dev_gen = self.dev_gen.load(Ordering::Acquire);
+        let in_conf = dev.ipv4_route_conf_digest(rcu);
+
+        if let Some(e) = self.table.lookup(hash, rcu, |e| e.data().key == key) {
+            let f = e.data();
+            if e.genid() == genid
+                && f.dev_gen == dev_gen
+                && f.in_conf == in_conf
+                && e.dst().obsolete() == obsolete::FORCE_CHK
+                && f.out_conf == e.dst().dev().ipv4_route_conf_digest(rcu)
+            {
+                skb.set_dst_noref(e.dst(), rcu);
+                skb.set_ipcb_flags(f.ipcb);
+                e.dst().touch(time::jiffies());
+                self.stats.inc(idx::HITS);
+                return Verdict::Accept;
+            }
+            self.stats.inc(idx::STALE);
+            let mut w = self.table.lock();
+            if let Some(old) = w.remove(e) {
+                self.dst.garbage().retire(old);
+            }
+        }
+
+        self.stats.inc(idx::MISSES);
+        let before = skb.ipcb_flags();
+        let rt = match route::input_noref(skb, iph.daddr, iph.saddr, iph.tos, dev, rcu) {
+            Ok(rt) => rt,
+            Err(e) => {
+                // Drop the packet as `ip_rcv_finish_core` would, rather than have the kernel
+                // look the route up (and count its failure) a second time.
+                if e == EXDEV {
+                    net.count_rp_filter_drop();
+                }
+                self.stats.decline(Decline::RouteError);
+                return Verdict::Drop;
+            }
+        };
+        let added = skb.ipcb_flags() & !before;
+        // The packet keeps the kernel's own route; the entry serves the flow's next packets.
+        let why = if rt.flags() & (rtcf::LOCAL | rtcf::BROADCAST | rtcf::MULTICAST) != 0
+            || rt.rt_type() != rtn::UNICAST
+            || !rt.is_input()
+        {
+            Some(Decline::Local)
+        } else if added & ipskb::MULTIPATH != 0 {
+            Some(Decline::Multipath)
+        } else if rt.has_lwtstate() {
+            Some(Decline::Lwtunnel)
+        } else if rt.has_metrics() {
+            Some(Decline::Metrics)
+        } else if rt.pmtu() != 0 || rt.expires() != 0 || rt.flags() & rtcf::REDIRECTED != 0 {
+            Some(Decline::Exception)
+        } else if net.rt_genid_ipv4() != genid || self.dev_gen.load(Ordering::Acquire) != dev_gen {
+            Some(Decline::Race)
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.stats.decline(why);
+            return Verdict::Accept;
+        }
+        let flow = CachedFlow {
+            key,
+            dev_gen,
+            in_conf,
+            out_conf: rt.dev().ipv4_route_conf_digest(rcu),
+            ipcb: added & (ipskb::DOREDIRECT | ipskb::NOPOLICY),
+        };
+        match self.dst.alloc_from(rt, genid, flow) {
+            Ok(entry) => self.insert(entry, hash),
+            Err(_) => self.stats.inc(idx::ALLOC_FAILURES),
+        }
+        Verdict::Accept
+    }
+
+    /// Packets whose route the key cannot reproduce, or that are not rdst's to route.
+    fn servable(skb: &SkBuff) -> core::result::Result<(), Decline> {
+        if skb.dst().is_some() {
+            return Err(Decline::HasDst);
+        }
+        if skb.has_sock() {
+            return Err(Decline::Socket);
+        }
+        let iph = skb.ipv4_header();
+        if iph.has_options() {
+            return Err(Decline::Options);
+        }
+        if skb.has_tunnel_info() {
+            return Err(Decline::Tunnel);
+        }
+        if skb.dev().is_l3mdev() {
+            return Err(Decline::L3mdev);
+        }
+        Ok(())
+    }
+
+    fn insert(&self, entry: ARef<Entry<RouteOps>>, hash: u64) {
+        let mut w = self.table.lock();
+        // Another CPU may have cached the same flow meanwhile: keep the first.
+        let key = entry.data().key;
+        if w.chain(hash).any(|e| e.hash() == hash && e.data().key == key) {
+            return;
+        }
+        if w.chain(hash).count() >= MAX_CHAIN {
+            // The least recently used of the chain makes room.
+            if let Some(victim) = w.remove_min_in_chain(hash, |e| e.dst().lastuse()) {
+                self.dst.garbage().retire(victim);
+                self.stats.inc(idx::CHAIN_EVICTIONS);
+            }
+        }
+        while w.len() >= self.gc_thresh {
+            let Some(oldest) = w.pop_oldest() else { break };
+            self.dst.garbage().retire(oldest);
+            self.stats.inc(idx::GC_EVICTIONS);
+        }
+        if w.insert(entry, hash).is_ok() {
+            self.stats.inc(idx::INSERTS);
+        }
+    }
+
+    /// `dst_ops.gc`: evict idle entries first, then the oldest, until the cache is back under
+    /// seven eighths of `gc_thresh`.
+    fn collect(&self) {
+        self.stats.inc(idx::GC_RUNS);
+        let now = time::jiffies();
+        let idle = self.idle_jiffies;
+        let target = self.gc_thresh - self.gc_thresh / 8;
+        let mut w = self.table.lock();
+        let mut evicted = 0;
+        let start = self.gc_cursor.load(Ordering::Relaxed);
+        let next = w.sweep(
+            start,
+            GC_SWEEP_CHAINS,
+            |e| now.wrapping_sub(e.dst().lastuse()) as u64 > idle,
+            |e| {
+                evicted += 1;
+                self.dst.garbage().retire(e);
+            },
+        );
+        self.gc_cursor.store(next, Ordering::Relaxed);
+        while w.len() > target {
+            let Some(oldest) = w.pop_oldest() else { break };
+            self.dst.garbage().retire(oldest);
+            evicted += 1;
+        }
+        drop(w);
+        self.stats.add(idx::GC_EVICTIONS, evicted);
+        self.warn_leaks();
+    }
+
+    /// Retires every cached entry (device events, namespace exit).
+    fn flush(&self) {
+        let mut w = self.table.lock();
+        w.clear(|e| self.dst.garbage().retire(e));
+    }
+
+    /// Reports garbage entries retired long ago and still held, once per minute at most.
+    fn warn_leaks(&self) {
+        let limit = time::msecs_to_jiffies(LEAK_AGE_MS);
+        let Some(age) = self.dst.garbage().oldest_age() else {
+            return;
+        };
+        let now = time::jiffies();
+        let last = self.last_leak_warning.load(Ordering::Relaxed);
+        if age > limit
+            && now.wrapping_sub(last) > limit
+            && self
+                .last_leak_warning
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.stats.inc(idx::LEAK_WARNINGS);
+            pr_warn!(
+                "rdst: {} retired entries still referenced, oldest for {} ms\n",
+                self.dst.garbage().len(),
+                time::jiffies_to_msecs(age)
+            );
+        }
+    }
+
+    /// The netdevice notifier: any change of a device can change routing decisions; an
+    /// unregistering device must get its references back at once.
+    pub(crate) fn device_event(&self, event: Event, dev: &NetDevice) {
+        match event {
+            Event::Up
+            | Event::Down
+            | Event::Unregister
+            | Event::ChangeMtu
+            | Event::Change
+            | Event::ChangeUpper => {}
+            Event::Other(_) => return,
+        }
+        self.dev_gen.fetch_add(1, Ordering::AcqRel);
+        self.flush();
+        self.stats.inc(idx::INVALIDATIONS);
+        if event == Event::Unregister {
+            let n = self.dst.garbage().dev_put(dev);
+            self.stats.add(idx::DEV_PUTS, n);
+        }
+    }
+}

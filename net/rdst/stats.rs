@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rdst's per-namespace counters, shown in `/proc/net/stat/rdst` in the style of
+//! `/proc/net/stat/rt_cache`: a header of column names, then one line per possible CPU with
+//! each counter in hex. The gauges (`entries`, `cached`, `garbage`) repeat on every line.
+
+use core::fmt::Write;
+use kernel::{net::proc::SeqFile, percpu, prelude::*};
+
+/// Why a packet was left to the kernel's own routing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decline {
+    /// The packet already has a dst (early demux, another hook).
+    HasDst,
+    /// The packet has a socket attached.
+    Socket,
+    /// The header carries IP options.
+    Options,
+    /// A fragment while policy rules need L4 fields.
+    Fragment,
+    /// Policy rules look at ports (the route may depend on more than the key).
+    RulesL4,
+    /// The packet carries tunnel metadata.
+    Tunnel,
+    /// The input device is an L3 master or its slave (VRF).
+    L3mdev,
+    /// Local delivery, broadcast or multicast, or an error route.
+    Local,
+    /// The kernel chose one of several next hops.
+    Multipath,
+    /// The route has lightweight tunnel state.
+    Lwtunnel,
+    /// The route has its own metrics.
+    Metrics,
+    /// The route comes from a next-hop exception (learned PMTU or redirect with expiry).
+    Exception,
+    /// The kernel's lookup failed: the packet was dropped as the kernel drops it.
+    RouteError,
+    /// Routing changed while the decision was being made.
+    Race,
+}
+
+/// Indices of the counters, in column order.
+pub(crate) mod idx {
+    pub(crate) const HITS: usize = 0;
+    pub(crate) const MISSES: usize = 1;
+    pub(crate) const INSERTS: usize = 2;
+    pub(crate) const STALE: usize = 3;
+    pub(crate) const GC_RUNS: usize = 4;
+    pub(crate) const GC_EVICTIONS: usize = 5;
+    pub(crate) const CHAIN_EVICTIONS: usize = 6;
+    pub(crate) const INVALIDATIONS: usize = 7;
+    pub(crate) const ALLOC_FAILURES: usize = 8;
+    pub(crate) const DEV_PUTS: usize = 9;
+    pub(crate) const LEAK_WARNINGS: usize = 10;
+    /// The first decline counter; `Decline as usize` is added to it.
+    pub(crate) const DECLINE: usize = 11;
+}
+
+const NAMES: [&str; idx::DECLINE + 14] = [
+    "hits",
+    "misses",
+    "inserts",
+    "stale",
+    "gc_runs",
+    "gc_evictions",
+    "chain_evictions",
+    "invalidations",
+    "alloc_failures",
+    "dev_puts",
+    "leak_warnings",
+    "decline_has_dst",
+    "decline_socket",
+    "decline_options",
+    "decline_fragment",
+    "decline_rules_l4",
+    "decline_tunnel",
+    "decline_l3mdev",
+    "decline_local",
+    "decline_multipath",
+    "decline_lwtunnel",
+    "decline_metrics",
+    "decline_exception",
+    "decline_route_error",
+    "decline_race",
+];
+
+pub(crate) const N: usize = NAMES.len();
+
+/// The counters of one namespace.
+pub(crate) struct Stats(percpu::Counters<N>);
+
+impl Stats {
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self(percpu::Counters::new()?))
+    }
+
+    #[inline]
+    pub(crate) fn inc(&self, i: usize) {
+        self.0.inc(i)
+    }
+
+    pub(crate) fn add(&self, i: usize, v: usize) {
+        self.0.add(i, v)
+    }
+
+    #[inline]
+    pub(crate) fn decline(&self, why: Decline) {
+        self.0.inc(idx::DECLINE + why as usize)
+    }
+
+    pub(crate) fn sum(&self, i: usize) -> u64 {
+        self.0.sum(i)
+    }
+
+    /// Writes the stat file: gauges first, then the counters, one line per CPU.
+    pub(crate) fn show(&self, out: &mut SeqFile<'_>, gauges: [(&str, u64); 3]) -> core::fmt::Result {
+        for (name, _) in gauges {
+            write!(out, "{name} ")?;
+        }
+        for name in NAMES {
+            write!(out, "{name} ")?;
+        }
+        writeln!(out)?;
+        for cpu in percpu::possible_cpus() {
+            for (_, v) in gauges {
+                write!(out, "{v:08x} ")?;
+            }
+            for i in 0..N {
+                write!(out, "{:08x} ", self.0.get(cpu, i))?;
+            }
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}

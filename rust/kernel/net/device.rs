@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices and their event notifier.
+//!
+//! C headers: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h),
+//! [`include/linux/inetdevice.h`](srctree/include/linux/inetdevice.h)
+
+use super::namespace::Net;
+use crate::{bindings, prelude::*, sync::rcu, types::Opaque};
+use core::marker::PhantomData;
+
+/// A network device (`struct net_device`).
+///
+/// # Invariants
+///
+/// A `&NetDevice` is only created for a device that stays allocated for the reference's
+/// lifetime.
+#[repr(transparent)]
+pub struct NetDevice(Opaque<bindings::net_device>);
+
+// SAFETY: `struct net_device` is shared between CPUs by design; the accessors read fields that
+// are constant while the device is registered or read them as the C code does.
+unsafe impl Sync for NetDevice {}
+
+impl NetDevice {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a device that stays allocated for `'a`.
+    pub unsafe fn from_raw<'a>(ptr: *const bindings::net_device) -> &'a Self {
+        // SAFETY: transparent wrapper; validity is the caller's guarantee.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the raw pointer.
+    pub fn as_ptr(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// The interface index.
+    #[inline]
+    pub fn ifindex(&self) -> i32 {
+        // SAFETY: `ifindex` is set at registration and constant while the device is allocated.
+        unsafe { (*self.as_ptr()).ifindex }
+    }
+
+    /// The namespace the device belongs to.
+    pub fn net(&self) -> &Net {
+        // SAFETY: a device holds a reference on its namespace while it is allocated.
+        unsafe { Net::from_raw(bindings::dev_net(self.as_ptr())) }
+    }
+
+    /// Whether the device is an L3 master (VRF) or enslaved to one: its packets are routed in
+    /// the master's table, which an address-keyed cache cannot see.
+    pub fn is_l3mdev(&self) -> bool {
+        // SAFETY: reads flags of an allocated device.
+        unsafe { bindings::netif_is_l3_master_or_slave(self.as_ptr()) }
+    }
+
+    /// A digest of the IPv4 per-device settings that input routing reads
+    /// (`ip_route_input_slow`, `fib_validate_source`, `__mkroute_input`), combined with the
+    /// namespace-wide `all` settings; `0` when the device has no IPv4 configuration.
+    ///
+    /// Two equal digests mean no sysctl that can change an input route decision on this device
+    /// changed in between (forwarding, rp_filter, accept_local, route_localnet, src_valid_mark,
+    /// send_redirects, shared_media, disable_policy, disable_xfrm, bc_forwarding).
+    pub fn ipv4_route_conf_digest(&self, _rcu: &rcu::Guard) -> u64 {
+        const FIELDS: [u32; 10] = [
+            bindings::IPV4_DEVCONF_FORWARDING,
+            bindings::IPV4_DEVCONF_RP_FILTER,
+            bindings::IPV4_DEVCONF_ACCEPT_LOCAL,
+            bindings::IPV4_DEVCONF_ROUTE_LOCALNET,
+            bindings::IPV4_DEVCONF_SRC_VMARK,
+            bindings::IPV4_DEVCONF_SEND_REDIRECTS,
+            bindings::IPV4_DEVCONF_SHARED_MEDIA,
+            bindings::IPV4_DEVCONF_NOPOLICY,
+            bindings::IPV4_DEVCONF_NOXFRM,
+            bindings::IPV4_DEVCONF_BC_FORWARDING,
+        ];
+        // SAFETY: the caller is in an RCU read-side section (`_rcu`), which keeps the device's
+        // `in_device` alive.
+        let in_dev = unsafe { bindings::__in_dev_get_rcu(self.as_ptr()) };
+        if in_dev.is_null() {
+            return 0;
+        }
+        // SAFETY: `devconf_all` lives as long as the namespace, which outlives its devices.
+        let all = unsafe { (*(*bindings::dev_net(self.as_ptr())).ipv4.devconf_all).data.as_ptr() };
+        // SAFETY: `in_dev` is valid under RCU (above).
+        let own = unsafe { (*in_dev).cnf.data.as_ptr() };
+        let mut digest: u64 = 1;
+        for f in FIELDS {
+            let i = (f - 1) as usize;
+            // SAFETY: `i` < IPV4_DEVCONF_MAX, the arrays' length; sysctl writers update the
+            // values with WRITE_ONCE, so volatile reads see whole values.
+            let (a, o) = unsafe {
+                (
+                    core::ptr::read_volatile(all.add(i)),
+                    core::ptr::read_volatile(own.add(i)),
+                )
+            };
+            digest = digest.wrapping_mul(0x100000001b3) ^ ((a as u32 as u64) << 32 | o as u32 as u64);
+        }
+        digest
+    }
+}
+
+/// Device events a [`Notifier`] is told about (`NETDEV_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The device came up.
+    Up,
+    /// The device went down.
+    Down,
+    /// The device is being unregistered: references to it must be given back.
+    Unregister,
+    /// The MTU changed.
+    ChangeMtu,
+    /// The carrier or another state flag changed.
+    Change,
+    /// The device's upper device (bond, VRF, bridge) changed.
+    ChangeUpper,
+    /// The device moves to another namespace or was renamed or re-addressed.
+    Other(u64),
+}
+
+impl Event {
+    fn from_raw(v: crate::ffi::c_ulong) -> Self {
+        match v as u32 {
+            bindings::netdev_cmd_NETDEV_UP => Self::Up,
+            bindings::netdev_cmd_NETDEV_DOWN => Self::Down,
+            bindings::netdev_cmd_NETDEV_UNREGISTER => Self::Unregister,
+            bindings::netdev_cmd_NETDEV_CHANGEMTU => Self::ChangeMtu,
+            bindings::netdev_cmd_NETDEV_CHANGE => Self::Change,
+            bindings::netdev_cmd_NETDEV_CHANGEUPPER => Self::ChangeUpper,
+            _ => Self::Other(v as u64),
+        }
+    }
+}
+
+/// What a netdevice notifier does with device events.
+pub trait NotifierHandler: Sync + 'static {
+    /// Called under RTNL for every event of every device, in any namespace.
+    fn event(event: Event, dev: &NetDevice);
+}
+
+/// A registered netdevice notifier (`register_netdevice_notifier`).
+///
+/// # Invariants
+///
+/// `nb` is registered from construction until drop.
+#[pin_data(PinnedDrop)]
+pub struct Notifier<T: NotifierHandler> {
+    #[pin]
+    nb: Opaque<bindings::notifier_block>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: the notifier chain serialises calls under RTNL; the object has no other state.
+unsafe impl<T: NotifierHandler> Send for Notifier<T> {}
+// SAFETY: as above.
+unsafe impl<T: NotifierHandler> Sync for Notifier<T> {}
+
+impl<T: NotifierHandler> Notifier<T> {
+    /// Registers the notifier. The kernel replays `Up` for devices that are already up.
+    pub fn register() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            nb <- Opaque::try_ffi_init(|slot: *mut bindings::notifier_block| {
+                // SAFETY: `slot` is valid for writes; all-zero is a valid `notifier_block`.
+                unsafe { slot.write(core::mem::zeroed()) };
+                // SAFETY: `slot` was initialised above.
+                unsafe { (*slot).notifier_call = Some(Self::callback) };
+                // SAFETY: `slot` is pinned and stays registered until `drop`.
+                to_result(unsafe { bindings::register_netdevice_notifier(slot) })
+            }),
+            _p: PhantomData,
+        })
+    }
+
+    unsafe extern "C" fn callback(
+        _nb: *mut bindings::notifier_block,
+        event: crate::ffi::c_ulong,
+        ptr: *mut crate::ffi::c_void,
+    ) -> crate::ffi::c_int {
+        // SAFETY: netdevice notifiers receive a `netdev_notifier_info` naming a device that
+        // stays allocated during the call.
+        let dev = unsafe { NetDevice::from_raw(bindings::netdev_notifier_info_to_dev(ptr.cast())) };
+        T::event(Event::from_raw(event), dev);
+        bindings::NOTIFY_DONE as _
+    }
+}
+
+#[pinned_drop]
+impl<T: NotifierHandler> PinnedDrop for Notifier<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `nb` is registered (type invariant).
+        unsafe { bindings::unregister_netdevice_notifier(self.nb.get()) };
+    }
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Destination cache entries (`struct dst_entry`) and their reference count.
+//!
+//! C header: [`include/net/dst.h`](srctree/include/net/dst.h)
+//!
+//! A dst is the result of a routing decision attached to a packet. Its reference count is an
+//! `rcuref_t`: [`ARef<Dst>`] owns one reference (`dst_hold`/`dst_release`), [`Dst::hold_safe`]
+//! takes one only if the entry is not already dead, and a noref borrow (`&'g Dst` next to an
+//! [`rcu::Guard`] of the same lifetime) costs nothing and is valid only inside the RCU read-side
+//! section. The last `dst_release` frees the entry after a grace period (`call_rcu`), which is
+//! what makes noref borrows sound.
+
+use super::device::NetDevice;
+use crate::{
+    bindings,
+    sync::rcu,
+    types::{ARef, AlwaysRefCounted, Opaque},
+};
+use core::ptr::NonNull;
+
+/// `dst->obsolete` values.
+pub mod obsolete {
+    /// Valid, no check needed.
+    pub const NONE: i16 = bindings::DST_OBSOLETE_NONE as i16;
+    /// Dead: `dst_dev_put` or a flush made it unusable.
+    pub const DEAD: i16 = bindings::DST_OBSOLETE_DEAD as i16;
+    /// Holders must call `dst_check` (the `check` op) before each use.
+    pub const FORCE_CHK: i16 = bindings::DST_OBSOLETE_FORCE_CHK as i16;
+    /// Invalidated by its owner: `dst_check` fails, holders drop it.
+    pub const KILL: i16 = bindings::DST_OBSOLETE_KILL as i16;
+}
+
+/// A destination cache entry.
+///
+/// # Invariants
+///
+/// A `&Dst` refers to an entry that is alive for the reference's lifetime: either its holder
+/// owns a reference, or the borrow is tied to an RCU read-side section during which the entry
+/// cannot be freed.
+#[repr(transparent)]
+pub struct Dst(Opaque<bindings::dst_entry>);
+
+// SAFETY: dst entries are shared between CPUs by design; mutation goes through the kernel's own
+// synchronisation (rcuref, RCU, WRITE_ONCE).
+unsafe impl Send for Dst {}
+// SAFETY: as above.
+unsafe impl Sync for Dst {}
+
+// SAFETY: `dst_hold` and `dst_release` manage the entry's `rcuref_t`; the last release frees the
+// entry only after an RCU grace period.
+unsafe impl AlwaysRefCounted for Dst {
+    fn inc_ref(&self) {
+        // SAFETY: `self` is alive (type invariant) and, being borrowed, not yet released to zero
+        // by the borrow's owner.
+        unsafe { bindings::dst_hold(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller owns a reference (trait contract).
+        unsafe { bindings::dst_release(obj.cast().as_ptr()) };
+    }
+}
+
+impl Dst {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to an entry that stays alive for `'a` (see the type invariants).
+    pub unsafe fn from_raw<'a>(ptr: *const bindings::dst_entry) -> &'a Self {
+        // SAFETY: transparent wrapper; validity is the caller's guarantee.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the raw pointer.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::dst_entry {
+        self.0.get()
+    }
+
+    /// Takes a reference unless the entry is already dead (`dst_hold_safe`); the way to keep an
+    /// entry found under RCU beyond the read-side section.
+    pub fn hold_safe(&self, _rcu: &rcu::Guard) -> Option<ARef<Dst>> {
+        // SAFETY: the entry is alive for the section (type invariant).
+        if unsafe { bindings::dst_hold_safe(self.as_ptr()) } {
+            // SAFETY: the reference was just taken and is handed to the `ARef`.
+            Some(unsafe { ARef::from_raw(NonNull::from(self)) })
+        } else {
+            None
+        }
+    }
+
+    /// Detaches the entry from its device (`dst_dev_put`): input and output discard from now
+    /// on and the device reference moves to `blackhole_netdev`, so that unregistering the
+    /// device does not wait for the entry's holders.
+    pub fn dev_put(&self) {
+        // SAFETY: the entry is alive (type invariant); `dst_dev_put` may run in any context and
+        // on an entry whose last reference is already gone but that is not yet destroyed.
+        unsafe { bindings::dst_dev_put(self.as_ptr()) };
+    }
+
+    fn raw(&self) -> &bindings::dst_entry {
+        // SAFETY: the entry is alive (type invariant); fields are read as the C code reads them.
+        unsafe { &*self.as_ptr() }
+    }
+
+    /// The output device.
+    pub fn dev(&self) -> &NetDevice {
+        // SAFETY: a dst holds a reference on its device for its whole life (the device becomes
+        // `blackhole_netdev` after `dev_put`, which is never freed).
+        unsafe { NetDevice::from_raw(core::ptr::read_volatile(&self.raw().__bindgen_anon_1.dev)) }
+    }
+
+    /// The obsolete state, see [`obsolete`].
+    #[inline]
+    pub fn obsolete(&self) -> i16 {
+        // SAFETY: `obsolete` is written with WRITE_ONCE by the kernel.
+        unsafe { core::ptr::read_volatile(&self.raw().obsolete) }
+    }
+
+    /// Marks the entry obsolete, so that `dst_check` fails and holders let go of it.
+    pub fn set_obsolete(&self, v: i16) {
+        // SAFETY: the kernel writes `obsolete` with WRITE_ONCE from any context; so do we.
+        unsafe { core::ptr::write_volatile(&raw mut (*self.as_ptr()).obsolete, v) };
+    }
+
+    /// The `DST_*` flags.
+    pub fn flags(&self) -> u16 {
+        self.raw().flags
+    }
+
+    /// The error the entry reports (for `ip_error`-style routes), negative errno or 0.
+    pub fn error(&self) -> i16 {
+        self.raw().error
+    }
+
+    /// The last time (jiffies) the entry was used.
+    pub fn lastuse(&self) -> crate::time::Jiffies {
+        // SAFETY: `lastuse` is written with WRITE_ONCE by the kernel.
+        unsafe { core::ptr::read_volatile(&self.raw().lastuse) }
+    }
+
+    /// Records a use at `now` (jiffies), as `dst_use_noref` does: a plain store, only when the
+    /// value changes, so a hot entry does not bounce its cache line every packet.
+    #[inline]
+    pub fn touch(&self, now: crate::time::Jiffies) {
+        if self.lastuse() != now {
+            // SAFETY: the kernel writes `lastuse` with WRITE_ONCE from any context; so do we.
+            unsafe { core::ptr::write_volatile(&raw mut (*self.as_ptr()).lastuse, now) };
+        }
+    }
+
+    /// The current reference count, for diagnostics only: it may change at any moment.
+    pub fn refcount(&self) -> u32 {
+        // SAFETY: the entry is alive (type invariant).
+        unsafe { bindings::dst_refcount(self.as_ptr()) }
+    }
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network namespaces and per-namespace state.
+//!
+//! C headers: [`include/net/net_namespace.h`](srctree/include/net/net_namespace.h),
+//! [`include/net/netns/generic.h`](srctree/include/net/netns/generic.h)
+
+use crate::{bindings, error::from_result, init::PinInit, prelude::*, types::Opaque};
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
+};
+
+/// A network namespace (`struct net`).
+///
+/// # Invariants
+///
+/// A `&Net` is only created for a namespace that is alive for the reference's lifetime.
+#[repr(transparent)]
+pub struct Net(Opaque<bindings::net>);
+
+// SAFETY: `struct net` is shared between all CPUs by design; the fields this wrapper reads are
+// either constant for the namespace's life or read with the accessors the C code uses.
+unsafe impl Sync for Net {}
+
+impl Net {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a namespace that stays alive for `'a`.
+    pub unsafe fn from_raw<'a>(ptr: *const bindings::net) -> &'a Self {
+        // SAFETY: `Net` is a transparent wrapper of `struct net`; validity is the caller's
+        // guarantee.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the raw pointer.
+    pub fn as_ptr(&self) -> *mut bindings::net {
+        self.0.get()
+    }
+
+    /// The IPv4 routing generation (`rt_genid_ipv4`): it changes on every FIB or rule change,
+    /// which makes every route created under an older value stale.
+    #[inline]
+    pub fn rt_genid_ipv4(&self) -> i32 {
+        // SAFETY: the namespace is alive (type invariant).
+        unsafe { bindings::rt_genid_ipv4(self.as_ptr()) }
+    }
+
+    /// Whether the IPv4 policy rules look at L4 fields (ports), so that the route of a packet
+    /// may depend on more than its addresses, TOS, mark and input interface.
+    pub fn fib4_rules_need_l4(&self) -> bool {
+        // SAFETY: the namespace is alive (type invariant).
+        unsafe { bindings::fib4_rules_need_l4(self.as_ptr()) }
+    }
+
+    /// Counts an rp_filter drop in the namespace's `IPRPFilter` SNMP counter, as
+    /// `ip_rcv_finish_core` does.
+    pub fn count_rp_filter_drop(&self) {
+        // SAFETY: the namespace is alive; the counter is per-CPU and safe in any context.
+        unsafe { bindings::net_inc_iprpfilter(self.as_ptr()) }
+    }
+
+    /// The namespace's inode number, a stable name for it in logs.
+    pub fn inum(&self) -> u32 {
+        // SAFETY: `ns.inum` is set at creation and never changes.
+        unsafe { (*self.as_ptr()).ns.inum }
+    }
+
+    /// The namespace's `/proc/net/stat` directory.
+    pub(crate) fn proc_net_stat(&self) -> *mut bindings::proc_dir_entry {
+        // SAFETY: set at creation (when procfs is enabled) and constant afterwards.
+        unsafe { (*self.as_ptr()).proc_net_stat }
+    }
+}
+
+/// Where a per-namespace subsystem of `T` is found: the id the kernel assigns to it
+/// (`pernet_operations.id`) and the registered [`Subsys`].
+///
+/// Declared as a `static` by the user of [`Subsys`] and named by [`PernetData::ID`]: the C
+/// callbacks receive only the namespace, and find everything else through it.
+pub struct PernetId<T: PernetData> {
+    id: AtomicU32,
+    subsys: AtomicPtr<Subsys<T>>,
+}
+
+impl<T: PernetData> PernetId<T> {
+    /// Creates an empty slot, filled while a `Subsys<T>` is registered.
+    pub const fn new() -> Self {
+        Self {
+            id: AtomicU32::new(0),
+            subsys: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    fn get(&self) -> u32 {
+        self.id.load(Ordering::Acquire)
+    }
+}
+
+impl<T: PernetData> Default for PernetId<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// State that exists once per network namespace while its [`Subsys`] is registered.
+///
+/// The kernel allocates the memory (`net_generic`) before `init` and frees it after the state is
+/// dropped, so the state is pinned; dropping it is the namespace's exit.
+pub trait PernetData: Sized + Send + Sync + 'static {
+    /// What every namespace's state is built from (configuration, shared caches); owned by the
+    /// [`Subsys`], which outlives all the states.
+    type Shared: Send + Sync;
+
+    /// The slot of this type's registration.
+    const ID: &'static PernetId<Self>;
+
+    /// Builds the state of a new namespace (or of each existing one at registration).
+    fn init<'a>(net: &'a Net, shared: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a;
+
+    /// Returns the state of `net`, if the subsystem is registered.
+    #[inline]
+    fn of(net: &Net) -> Option<&Self> {
+        let id = Self::ID.get();
+        if id == 0 {
+            return None;
+        }
+        // SAFETY: `id` was assigned by `register_pernet_subsys` for this type; while it is
+        // registered, every live namespace has initialised state of type `Self` under it, and
+        // the state lives as long as `net` (it is dropped in the namespace's exit).
+        let p = unsafe { bindings::net_generic(net.as_ptr(), id) };
+        // SAFETY: as above; a null pointer means the namespace is still being set up.
+        unsafe { p.cast::<Self>().as_ref() }
+    }
+}
+
+/// A registered per-namespace subsystem (`register_pernet_subsys`).
+///
+/// # Invariants
+///
+/// `ops` is registered with the kernel from construction until drop.
+#[pin_data(PinnedDrop)]
+pub struct Subsys<T: PernetData> {
+    #[pin]
+    ops: Opaque<bindings::pernet_operations>,
+    shared: T::Shared,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: the kernel serialises calls through `ops`; the object has no other state.
+unsafe impl<T: PernetData> Send for Subsys<T> {}
+// SAFETY: as above.
+unsafe impl<T: PernetData> Sync for Subsys<T> {}
+
+impl<T: PernetData> Subsys<T> {
+    /// Registers the subsystem: `T::init` runs for every existing namespace now and for every
+    /// new one later; the state is dropped when a namespace goes away or on unregistration.
+    ///
+    /// Fails with `EBUSY` if a `Subsys<T>` is already registered.
+    pub fn register(shared: T::Shared) -> impl PinInit<Self, Error> {
+        try_pin_init!(&this in Self {
+            shared,
+            _p: PhantomData,
+            ops <- Opaque::try_ffi_init(move |slot: *mut bindings::pernet_operations| {
+                // The state is kzalloc'ed by the kernel: kmalloc's minimum alignment is all it
+                // gets.
+                if core::mem::align_of::<T>() > bindings::ARCH_KMALLOC_MINALIGN as usize {
+                    return Err(EINVAL);
+                }
+                let me = this.as_ptr();
+                T::ID
+                    .subsys
+                    .compare_exchange(core::ptr::null_mut(), me, Ordering::AcqRel, Ordering::Acquire)
+                    .map_err(|_| EBUSY)?;
+                // SAFETY: `slot` is valid for writes; all-zero is a valid `pernet_operations`.
+                unsafe { slot.write(core::mem::zeroed()) };
+                // SAFETY: `slot` was initialised above.
+                let ops = unsafe { &mut *slot };
+                ops.init = Some(Self::init_callback);
+                ops.exit = Some(Self::exit_callback);
+                ops.id = T::ID.id.as_ptr();
+                ops.size = core::mem::size_of::<T>();
+                // SAFETY: `ops` is pinned (it is initialised in place) and stays registered until
+                // `drop` unregisters it; `shared` is initialised (it comes first).
+                let r = to_result(unsafe { bindings::register_pernet_subsys(slot) });
+                if r.is_err() {
+                    T::ID.subsys.store(core::ptr::null_mut(), Ordering::Release);
+                }
+                r
+            }),
+        })
+    }
+
+    unsafe extern "C" fn init_callback(net: *mut bindings::net) -> crate::ffi::c_int {
+        from_result(|| {
+            // SAFETY: the kernel calls `init` with a live namespace.
+            let net = unsafe { Net::from_raw(net) };
+            let id = T::ID.get();
+            // SAFETY: `register` stored the subsys before registering it; it stays pinned and
+            // alive until after its unregistration, which ends all `init` calls.
+            let subsys = unsafe { &*T::ID.subsys.load(Ordering::Acquire) };
+            // SAFETY: the kernel allocated `size_of::<T>()` zeroed bytes for `id` before
+            // calling `init` (`ops_init`), suitably aligned for any kmalloc'd object.
+            let slot = unsafe { bindings::net_generic(net.as_ptr(), id) }.cast::<T>();
+            // SAFETY: `slot` is valid for writes and pinned until `exit_callback`; on error
+            // the initialiser leaves nothing to drop and the kernel frees the memory.
+            unsafe { T::init(net, &subsys.shared).__pinned_init(slot)? };
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
+        // SAFETY: the kernel calls `exit` with a namespace whose `init` succeeded, so its
+        // `net_generic` slot holds an initialised `T` that nothing uses any more.
+        unsafe {
+            let id = T::ID.get();
+            core::ptr::drop_in_place(bindings::net_generic(net, id).cast::<T>());
+        }
+    }
+}
+
+#[pinned_drop]
+impl<T: PernetData> PinnedDrop for Subsys<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `ops` is registered (type invariant); this runs every namespace's exit.
+        unsafe { bindings::unregister_pernet_subsys(self.ops.get()) };
+        T::ID.id.store(0, Ordering::Release);
+        T::ID.subsys.store(core::ptr::null_mut(), Ordering::Release);
+    }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Netfilter hooks on IPv4, registered per network namespace.
+//!
+//! C header: [`include/linux/netfilter.h`](srctree/include/linux/netfilter.h)
+
+use super::{
+    namespace::{Net, PernetData},
+    skbuff::SkBuff,
+};
+use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
+use core::marker::PhantomData;
+
+/// The IPv4 hook points (`NF_INET_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Ipv4Hook {
+    /// After `ip_rcv_core`, before input routing.
+    PreRouting = bindings::nf_inet_hooks_NF_INET_PRE_ROUTING,
+    /// Before local delivery.
+    LocalIn = bindings::nf_inet_hooks_NF_INET_LOCAL_IN,
+    /// Forwarded packets.
+    Forward = bindings::nf_inet_hooks_NF_INET_FORWARD,
+    /// Locally generated packets.
+    LocalOut = bindings::nf_inet_hooks_NF_INET_LOCAL_OUT,
+    /// Before transmission.
+    PostRouting = bindings::nf_inet_hooks_NF_INET_POST_ROUTING,
+}
+
+/// Hook priorities (`NF_IP_PRI_*`): lower runs first.
+pub mod priority {
+    /// Connection tracking.
+    pub const CONNTRACK: i32 = bindings::nf_ip_hook_priorities_NF_IP_PRI_CONNTRACK;
+    /// Destination NAT (may drop the dst).
+    pub const NAT_DST: i32 = bindings::nf_ip_hook_priorities_NF_IP_PRI_NAT_DST;
+    /// The usual filter table.
+    pub const FILTER: i32 = bindings::nf_ip_hook_priorities_NF_IP_PRI_FILTER;
+    /// Last (`NF_IP_PRI_LAST`), after everything that may change the packet or its route.
+    pub const LAST: i32 = bindings::nf_ip_hook_priorities_NF_IP_PRI_LAST;
+}
+
+/// What a hook decides about a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Continue with the next hook and, after the last, the stack.
+    Accept,
+    /// Free the packet (`NF_DROP`).
+    Drop,
+}
+
+/// A hook function with its per-namespace state `Self::Net`.
+pub trait Hook: Sync + 'static {
+    /// The per-namespace state the hook works with.
+    type Net: PernetData;
+
+    /// Called for each packet, in softirq context inside an RCU read-side section (`rcu`).
+    fn hook(net: &Self::Net, skb: &mut SkBuff, rcu: &rcu::Guard) -> Verdict;
+}
+
+/// An IPv4 hook registered in one namespace (`nf_register_net_hook`).
+///
+/// # Invariants
+///
+/// `ops` is registered in `net` from construction until drop.
+#[pin_data(PinnedDrop)]
+pub struct Registration<H: Hook> {
+    #[pin]
+    ops: Opaque<bindings::nf_hook_ops>,
+    net: *mut bindings::net,
+    _p: PhantomData<H>,
+}
+
+// SAFETY: the kernel synchronises hook (un)registration; the object has no other state.
+unsafe impl<H: Hook> Send for Registration<H> {}
+// SAFETY: as above.
+unsafe impl<H: Hook> Sync for Registration<H> {}
+
+impl<H: Hook> Registration<H> {
+    /// Registers `H` at `hook` with `priority` in `net`. The callback finds its state with
+    /// [`PernetData::of`], so the state must be registered and fully built before packets can
+    /// arrive: register the hook last when building the state.
+    pub fn new(net: &Net, hook: Ipv4Hook, priority: i32) -> impl PinInit<Self, Error> {
+        let netp = net.as_ptr();
+        try_pin_init!(Self {
+            ops <- Opaque::try_ffi_init(move |slot: *mut bindings::nf_hook_ops| {
+                // SAFETY: `slot` is valid for writes; all-zero is a valid `nf_hook_ops`.
+                unsafe { slot.write(core::mem::zeroed()) };
+                // SAFETY: initialised above.
+                let ops = unsafe { &mut *slot };
+                ops.hook = Some(Self::callback);
+                ops.pf = bindings::NFPROTO_IPV4 as u8;
+                ops.hooknum = hook as u32;
+                ops.priority = priority;
+                // SAFETY: `slot` is pinned and unregistered in drop, before it goes away.
+                to_result(unsafe { bindings::nf_register_net_hook(netp, slot) })
+            }),
+            net: netp,
+            _p: PhantomData,
+        })
+    }
+
+    unsafe extern "C" fn callback(
+        _priv: *mut crate::ffi::c_void,
+        skb: *mut bindings::sk_buff,
+        state: *const bindings::nf_hook_state,
+    ) -> crate::ffi::c_uint {
+        // SAFETY: `nf_hook` calls hooks with `rcu_read_lock` held.
+        let rcu = unsafe { rcu::Guard::assume_held() };
+        // SAFETY: the hook state names the namespace the packet is in, alive during the call.
+        let net = unsafe { Net::from_raw((*state).net) };
+        let Some(data) = H::Net::of(net) else {
+            return bindings::NF_ACCEPT;
+        };
+        // SAFETY: an IPv4 hook gets an IPv4 packet that it owns for the call; at
+        // PRE_ROUTING its header was validated by `ip_rcv_core`.
+        let skb = unsafe { SkBuff::from_raw_mut(skb) };
+        match H::hook(data, skb, &rcu) {
+            Verdict::Accept => bindings::NF_ACCEPT,
+            Verdict::Drop => bindings::NF_DROP,
+        }
+    }
+}
+
+#[pinned_drop]
+impl<H: Hook> PinnedDrop for Registration<H> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `ops` is registered in `net` (type invariant); unregistering waits for
+        // callbacks in flight.
+        unsafe { bindings::nf_unregister_net_hook(self.net, self.ops.get()) };
+    }
+}

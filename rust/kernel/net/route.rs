@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! IPv4 routes (`struct rtable`) and the kernel's own input route lookup.
+//!
+//! C header: [`include/net/route.h`](srctree/include/net/route.h)
+
+use super::{device::NetDevice, dst::Dst, skbuff::SkBuff};
+use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
+
+/// `rt_flags` bits (`RTCF_*`).
+pub mod rtcf {
+    /// Delivered locally.
+    pub const LOCAL: u32 = bindings::RTCF_LOCAL;
+    /// Broadcast.
+    pub const BROADCAST: u32 = bindings::RTCF_BROADCAST;
+    /// Multicast.
+    pub const MULTICAST: u32 = bindings::RTCF_MULTICAST;
+    /// Created from an ICMP redirect.
+    pub const REDIRECTED: u32 = bindings::RTCF_REDIRECTED;
+    /// Source NAT'ed / not to be cached for other reasons.
+    pub const DOREDIRECT: u32 = bindings::RTCF_DOREDIRECT;
+}
+
+/// Route types (`RTN_*`).
+pub mod rtn {
+    /// A gateway or direct route.
+    pub const UNICAST: u16 = bindings::RTN_UNICAST as u16;
+    /// Accept locally.
+    pub const LOCAL: u16 = bindings::RTN_LOCAL as u16;
+    /// Accept locally as broadcast.
+    pub const BROADCAST: u16 = bindings::RTN_BROADCAST as u16;
+    /// Multicast route.
+    pub const MULTICAST: u16 = bindings::RTN_MULTICAST as u16;
+    /// Drop silently.
+    pub const BLACKHOLE: u16 = bindings::RTN_BLACKHOLE as u16;
+    /// Destination unreachable.
+    pub const UNREACHABLE: u16 = bindings::RTN_UNREACHABLE as u16;
+    /// Administratively prohibited.
+    pub const PROHIBIT: u16 = bindings::RTN_PROHIBIT as u16;
+}
+
+/// An IPv4 route (`struct rtable`): a [`Dst`] followed by the IPv4 decision.
+///
+/// # Invariants
+///
+/// Same as [`Dst`]: alive for the reference's lifetime.
+#[repr(transparent)]
+pub struct Rtable(Opaque<bindings::rtable>);
+
+impl Rtable {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to an IPv4 route that stays alive for `'a`.
+    pub unsafe fn from_raw<'a>(ptr: *const bindings::rtable) -> &'a Self {
+        // SAFETY: transparent wrapper; validity is the caller's guarantee.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn raw(&self) -> &bindings::rtable {
+        // SAFETY: alive (type invariant); the decision fields are written before the route is
+        // published and not changed afterwards, except `dst` fields read through `Dst`.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The route's dst.
+    pub fn dst(&self) -> &Dst {
+        // SAFETY: `dst` is the first member of `rtable` and lives as long as it.
+        unsafe { Dst::from_raw(&self.raw().dst) }
+    }
+
+    /// The route type (see [`rtn`]).
+    pub fn rt_type(&self) -> u16 {
+        self.raw().rt_type
+    }
+
+    /// The `RTCF_*` flags (see [`rtcf`]).
+    pub fn flags(&self) -> u32 {
+        self.raw().rt_flags
+    }
+
+    /// The routing generation the route was made under.
+    pub fn genid(&self) -> i32 {
+        self.raw().rt_genid
+    }
+
+    /// Whether this is an input route.
+    pub fn is_input(&self) -> bool {
+        self.raw().rt_is_input != 0
+    }
+
+    /// Whether the next hop is a gateway (rather than the destination itself).
+    pub fn uses_gateway(&self) -> bool {
+        self.raw().rt_uses_gateway != 0
+    }
+
+    /// The gateway's address family (0, `AF_INET` or `AF_INET6`).
+    pub fn gw_family(&self) -> u8 {
+        self.raw().rt_gw_family
+    }
+
+    /// The IPv4 gateway (network byte order), 0 without one.
+    pub fn gw4(&self) -> u32 {
+        if self.gw_family() == bindings::AF_INET as u8 {
+            // SAFETY: the union holds `rt_gw4` when the family is `AF_INET`.
+            unsafe { self.raw().__bindgen_anon_1.rt_gw4 }
+        } else {
+            0
+        }
+    }
+
+    /// A learned path MTU (from an exception), 0 without one.
+    pub fn pmtu(&self) -> u32 {
+        self.raw().rt_pmtu()
+    }
+
+    /// Whether the route carries non-default metrics (MTU, advmss, ...) that the dst
+    /// references.
+    pub fn has_metrics(&self) -> bool {
+        // SAFETY: the route is alive (type invariant).
+        !unsafe { bindings::dst_metrics_default(&self.raw().dst) }
+    }
+
+    /// Whether the route carries lightweight tunnel state.
+    pub fn has_lwtstate(&self) -> bool {
+        !self.raw().dst.lwtstate.is_null()
+    }
+
+    /// When the route expires (jiffies), 0 for never.
+    pub fn expires(&self) -> crate::time::Jiffies {
+        self.raw().dst.expires
+    }
+
+    /// The output device.
+    pub fn dev(&self) -> &NetDevice {
+        self.dst().dev()
+    }
+}
+
+/// Asks the kernel's own IPv4 input routing for `skb`'s route (`ip_route_input_noref`), as
+/// `ip_rcv_finish_core` would: on success the packet carries the kernel's (noref) route and it
+/// is returned for inspection, valid for the RCU section `rcu`.
+///
+/// `dscp` is the TOS byte of the header; the kernel masks it itself.
+pub fn input_noref<'a>(
+    skb: &'a mut SkBuff,
+    daddr: u32,
+    saddr: u32,
+    tos: u8,
+    dev: &NetDevice,
+    _rcu: &'a rcu::Guard,
+) -> Result<&'a Rtable> {
+    // SAFETY: the packet is live and owned; `dev` is its input device; the caller is in an RCU
+    // read-side section that covers the noref dst the kernel attaches.
+    to_result(unsafe {
+        bindings::ip_route_input_noref(skb.as_ptr(), daddr, saddr, tos, dev.as_ptr())
+    })?;
+    let dst = skb.dst().ok_or(EINVAL)?;
+    // SAFETY: `ip_route_input_noref` attaches an IPv4 route (a `struct rtable`, the dst as its
+    // first member) that lives for the RCU section.
+    Ok(unsafe { Rtable::from_raw(dst.as_ptr().cast()) })
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Socket buffers, as seen by a packet hook: IPv4 header fields and the attached dst.
+//!
+//! C headers: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h),
+//! [`include/net/dst.h`](srctree/include/net/dst.h), [`include/net/ip.h`](srctree/include/net/ip.h)
+
+use super::{device::NetDevice, dst::Dst};
+use crate::{bindings, sync::rcu, types::ARef, types::Opaque};
+
+/// `IPCB(skb)->flags` bits that input routing sets (`IPSKB_*`).
+pub mod ipskb {
+    /// ICMP redirects should be sent for this packet (`__mkroute_input`).
+    pub const DOREDIRECT: u16 = bindings::IPSKB_DOREDIRECT as u16;
+    /// The input device has `disable_policy` set.
+    pub const NOPOLICY: u16 = bindings::IPSKB_NOPOLICY as u16;
+    /// Routed through a multipath route: the hash chose the next hop.
+    pub const MULTIPATH: u16 = bindings::IPSKB_MULTIPATH as u16;
+    /// Received on an L3 master device's slave.
+    pub const L3SLAVE: u16 = bindings::IPSKB_L3SLAVE as u16;
+}
+
+/// The IPv4 header fields input routing depends on, in network byte order where the header has
+/// them so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ipv4Header {
+    /// Destination address (network byte order).
+    pub daddr: u32,
+    /// Source address (network byte order).
+    pub saddr: u32,
+    /// The TOS byte (DSCP and ECN).
+    pub tos: u8,
+    /// Time to live.
+    pub ttl: u8,
+    /// Header length in 32-bit words (5 without options).
+    pub ihl: u8,
+    /// Fragment offset and flags (network byte order).
+    pub frag_off: u16,
+    /// The L4 protocol.
+    pub protocol: u8,
+}
+
+impl Ipv4Header {
+    /// Whether the header carries IP options.
+    pub fn has_options(&self) -> bool {
+        self.ihl > 5
+    }
+
+    /// Whether the packet is a fragment (MF set or a non-zero offset).
+    pub fn is_fragment(&self) -> bool {
+        u16::from_be(self.frag_off) & 0x3fff != 0
+    }
+
+    /// The DSCP part of the TOS byte, as `ip_route_input_noref` masks it.
+    pub fn dscp(&self) -> u8 {
+        self.tos & bindings::INET_DSCP_MASK as u8
+    }
+}
+
+/// A socket buffer borrowed by a packet hook.
+///
+/// # Invariants
+///
+/// A `&SkBuff`/`&mut SkBuff` refers to a live `sk_buff` whose network header is an IPv4
+/// header that `ip_rcv_core` validated and pulled (the `NF_INET_PRE_ROUTING` contract); a
+/// `&mut` is only created by the code path that owns the packet.
+#[repr(transparent)]
+pub struct SkBuff(Opaque<bindings::sk_buff>);
+
+impl SkBuff {
+    /// Creates a mutable reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an IPv4 packet that satisfies the type invariants and that the caller owns
+    /// exclusively for `'a`.
+    pub unsafe fn from_raw_mut<'a>(ptr: *mut bindings::sk_buff) -> &'a mut Self {
+        // SAFETY: transparent wrapper; the rest is the caller's guarantee.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    /// Returns the raw pointer.
+    pub fn as_ptr(&self) -> *mut bindings::sk_buff {
+        self.0.get()
+    }
+
+    /// The IPv4 header fields.
+    #[inline]
+    pub fn ipv4_header(&self) -> Ipv4Header {
+        // SAFETY: the network header is a validated, linear IPv4 header (type invariant).
+        let iph = unsafe { &*bindings::ip_hdr(self.as_ptr()) };
+        Ipv4Header {
+            daddr: iph.__bindgen_anon_1.addrs.daddr,
+            saddr: iph.__bindgen_anon_1.addrs.saddr,
+            tos: iph.tos,
+            ttl: iph.ttl,
+            ihl: iph.ihl(),
+            frag_off: iph.frag_off,
+            protocol: iph.protocol,
+        }
+    }
+
+    /// The device the packet arrived on (`skb->dev`).
+    #[inline]
+    pub fn dev(&self) -> &NetDevice {
+        // SAFETY: a received packet holds its device for as long as it is processed.
+        unsafe { NetDevice::from_raw((*self.as_ptr()).dev) }
+    }
+
+    /// The packet mark.
+    #[inline]
+    pub fn mark(&self) -> u32 {
+        // SAFETY: the packet is live (type invariant).
+        unsafe { (*self.as_ptr()).__bindgen_anon_9.mark }
+    }
+
+    /// Whether a socket is attached (early demux, TPROXY).
+    #[inline]
+    pub fn has_sock(&self) -> bool {
+        // SAFETY: the packet is live (type invariant).
+        unsafe { !(*self.as_ptr()).sk.is_null() }
+    }
+
+    /// Whether the packet carries tunnel metadata (collect_md tunnels), which routing keys on.
+    #[inline]
+    pub fn has_tunnel_info(&self) -> bool {
+        // SAFETY: the packet is live (type invariant).
+        unsafe { bindings::skb_has_tunnel_info(self.as_ptr()) }
+    }
+
+    /// The attached dst, if any.
+    #[inline]
+    pub fn dst(&self) -> Option<&Dst> {
+        // SAFETY: the packet is live (type invariant).
+        let dst = unsafe { bindings::skb_dst(self.as_ptr()) };
+        // SAFETY: a counted dst lives while the packet holds it; a noref one was attached inside
+        // the RCU section the packet is still processed in. `&self` keeps the packet, and so the
+        // attachment, unchanged for the borrow.
+        (!dst.is_null()).then(|| unsafe { Dst::from_raw(dst) })
+    }
+
+    /// Whether the attached dst is held without a reference (`SKB_DST_NOREF`).
+    pub fn dst_is_noref(&self) -> bool {
+        // SAFETY: the packet is live (type invariant).
+        unsafe { bindings::skb_dst_is_noref(self.as_ptr()) }
+    }
+
+    /// Attaches `dst`, handing the packet the reference (`skb_dst_set`). A dst already attached
+    /// is released first.
+    pub fn set_dst(&mut self, dst: ARef<Dst>) {
+        self.drop_dst();
+        // SAFETY: `skb_dst_set` consumes the reference `dst` owns, hence the `forget`.
+        unsafe { bindings::skb_dst_set(self.as_ptr(), dst.as_ptr()) };
+        core::mem::forget(dst);
+    }
+
+    /// Attaches `dst` without taking a reference (`skb_dst_set_noref`): no atomic operation,
+    /// valid while the RCU section `rcu` is. A dst already attached is released first.
+    #[inline]
+    pub fn set_dst_noref<'g>(&mut self, dst: &'g Dst, _rcu: &'g rcu::Guard) {
+        self.drop_dst();
+        // SAFETY: `dst` stays alive until the end of the RCU section: the caller can only have
+        // borrowed it for `'g` from an RCU-protected structure whose entries are freed after a
+        // grace period. Whoever keeps the packet past the section calls `skb_dst_force`.
+        unsafe { bindings::skb_dst_set_noref(self.as_ptr(), dst.as_ptr()) };
+    }
+
+    /// Turns a noref dst into a counted one, as needed before the packet leaves the RCU
+    /// section (`skb_dst_force`). Returns false when the dst was already dead and got dropped.
+    pub fn force_dst(&mut self) -> bool {
+        // SAFETY: the packet is live and owned (type invariant).
+        unsafe { bindings::skb_dst_force(self.as_ptr()) }
+    }
+
+    /// Copies `other`'s dst to this packet with the `skb_dst_copy` rule: a noref dst stays
+    /// noref, a counted one gains a reference.
+    pub fn copy_dst_from(&mut self, other: &SkBuff) {
+        self.drop_dst();
+        // SAFETY: both packets are live; `self` is owned (type invariant).
+        unsafe { bindings::skb_dst_copy(self.as_ptr(), other.as_ptr()) };
+    }
+
+    /// Releases the attached dst, if any (`skb_dst_drop`).
+    #[inline]
+    pub fn drop_dst(&mut self) {
+        // SAFETY: the packet is live and owned (type invariant).
+        unsafe { bindings::skb_dst_drop(self.as_ptr()) };
+    }
+
+    /// The IPv4 control block flags (`IPCB(skb)->flags`, see [`ipskb`]).
+    #[inline]
+    pub fn ipcb_flags(&self) -> u16 {
+        // SAFETY: `ip_rcv_core` initialised the control block as an `inet_skb_parm`.
+        unsafe { (*bindings::IPCB(self.as_ptr())).flags }
+    }
+
+    /// Sets the IPv4 control block flags in `flags`.
+    #[inline]
+    pub fn set_ipcb_flags(&mut self, flags: u16) {
+        // SAFETY: as above; the packet is owned.
+        unsafe { (*bindings::IPCB(self.as_ptr())).flags |= flags };
+    }
+}

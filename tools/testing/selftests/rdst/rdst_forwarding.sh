@@ -1,0 +1,338 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdst forwards exactly as the kernel does: traffic through a router
+# namespace is served from the cache, every kind of change invalidates it,
+# ICMP errors and drops are the same with and without rdst, and faults
+# (device unregister, rmmod under traffic, a flood of flows) stay bounded.
+
+ALL_TESTS="
+	forwarding_served_from_cache
+	route_change_invalidates
+	rule_change_invalidates
+	device_down_up_invalidates
+	forwarding_sysctl_invalidates
+	rp_filter_sysctl_invalidates
+	mtu_change_same_icmp
+	ttl_exceeded_same_icmp
+	unreachable_same_icmp
+	declines_counted
+	flood_bounded_by_gc_thresh
+	garbage_list_drains
+	namespaces_independent
+	unregister_under_traffic
+	rmmod_under_traffic
+"
+
+source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
+
+cleanup()
+{
+	topo_destroy
+	[ -n "${RTR2:-}" ] && cleanup_ns "$RTR2" 2>/dev/null
+	rdst_unload 2>/dev/null
+}
+
+ping_ok()
+{
+	ip netns exec "$SND" ping -c "${2:-5}" -i 0.05 -W 2 "$1" >/dev/null 2>&1
+}
+
+forwarding_served_from_cache()
+{
+	local hits0 ins0 hits ins
+
+	hits0=$(rdst_stat "$RTR" hits)
+	ins0=$(rdst_stat "$RTR" inserts)
+	ip netns exec "$SND" ping -c 20 -i 0.02 -W 2 203.0.113.1 >/dev/null
+	check_err $? "ping through the router lost packets"
+	hits=$(( $(rdst_stat "$RTR" hits) - hits0 ))
+	ins=$(( $(rdst_stat "$RTR" inserts) - ins0 ))
+	[ "$hits" -ge 30 ]
+	check_err $? "only $hits cache hits for 40 forwarded packets"
+	[ "$ins" -ge 1 ] && [ "$ins" -le 4 ]
+	check_err $? "$ins inserts for two flows"
+	log_test "forwarded traffic is served from the cache"
+}
+
+route_change_invalidates()
+{
+	ping_ok 203.0.113.1
+	check_err $? "baseline ping failed"
+	ip -n "$RTR" route replace blackhole 203.0.113.0/24
+	! ping_ok 203.0.113.1 3
+	check_err $? "ping still works after the route became a blackhole"
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+	ping_ok 203.0.113.1
+	check_err $? "ping fails after the route came back"
+	ip -n "$RTR" route del 203.0.113.0/24
+	! ping_ok 203.0.113.1 3
+	check_err $? "ping still works after the route was deleted"
+	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
+	ping_ok 203.0.113.1
+	check_err $? "ping fails after the route was re-added"
+	log_test "route add/replace/delete invalidates cached decisions"
+}
+
+rule_change_invalidates()
+{
+	ping_ok 203.0.113.1
+	check_err $? "baseline ping failed"
+	ip -n "$RTR" route add unreachable 203.0.113.0/24 table 100
+	ip -n "$RTR" rule add from 192.0.2.2 lookup 100 pref 100
+	! ping_ok 203.0.113.1 3
+	check_err $? "ping still works after a rule sent it to an unreachable route"
+	ip -n "$RTR" rule del pref 100
+	ping_ok 203.0.113.1
+	check_err $? "ping fails after the rule was deleted"
+	ip -n "$RTR" route flush table 100
+	log_test "rule add/delete invalidates cached decisions"
+}
+
+device_down_up_invalidates()
+{
+	ping_ok 198.51.100.2
+	check_err $? "baseline ping failed"
+	ip -n "$RTR" link set rtr1 down
+	! ping_ok 198.51.100.2 3
+	check_err $? "ping still works with the output device down"
+	ip -n "$RTR" link set rtr1 up
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+	slowwait 5 ping_ok 198.51.100.2 1
+	check_err $? "ping fails after the device came back"
+	log_test "device down/up invalidates cached decisions"
+}
+
+forwarding_sysctl_invalidates()
+{
+	ping_ok 198.51.100.2
+	check_err $? "baseline ping failed"
+	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.forwarding=0
+	! ping_ok 198.51.100.2 3
+	check_err $? "ping still works with forwarding off on the input device"
+	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.forwarding=1
+	ping_ok 198.51.100.2
+	check_err $? "ping fails with forwarding back on"
+	log_test "forwarding sysctl change invalidates cached decisions"
+}
+
+rp_filter_sysctl_invalidates()
+{
+	local drops0 drops
+
+	# Make the route back to the sender leave through rtr1: strict rp_filter
+	# on rtr0 then rejects the sender's packets, with no FIB change after
+	# the cache has been warmed.
+	ip -n "$RTR" route add 192.0.2.2/32 via 198.51.100.2
+	ping_ok 198.51.100.2 3
+	ip netns exec "$RTR" ping -c1 -W1 198.51.100.2 >/dev/null 2>&1
+	drops0=$(ip netns exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
+	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=1
+	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=1
+	ip netns exec "$SND" ping -c 3 -i 0.05 -W 1 198.51.100.2 >/dev/null 2>&1
+	check_fail $? "ping passes strict rp_filter with an asymmetric route"
+	drops=$(ip netns exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
+	[ "$((drops - drops0))" -ge 3 ]
+	check_err $? "IPReversePathFilter rose by $((drops - drops0)), not by 3"
+	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=0
+	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0
+	ip -n "$RTR" route del 192.0.2.2/32
+	ping_ok 198.51.100.2
+	check_err $? "ping fails after rp_filter was turned off"
+	log_test "rp_filter sysctl change invalidates cached decisions"
+}
+
+# same_with_and_without NAME CMD...: CMD's packet fates with rdst loaded and
+# without it must be identical.
+same_with_and_without()
+{
+	local name=$1 with without
+	shift
+
+	"$@" >/dev/null 2>&1	# warm the cache
+	with=$(fates "$@")
+	rdst_unload
+	without=$(fates "$@")
+	rdst_load
+	[ "$with" = "$without" ] && [ -n "$with" ]
+	check_err $? "$name differs: with rdst [$with], without [$without]"
+}
+
+mtu_change_same_icmp()
+{
+	ip netns exec "$SND" ping -c 2 -W 2 -s 1400 -M do 203.0.113.1 >/dev/null
+	check_err $? "1428-byte packets do not pass at MTU 1500"
+	ip -n "$RTR" link set rtr1 mtu 1280
+	same_with_and_without "fragmentation needed" \
+		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 -s 1400 -M do 203.0.113.1
+	ip netns exec "$SND" ping -n -c 2 -i 0.3 -W 1 -s 1400 -M do 203.0.113.1 2>&1 | grep -q 'mtu = 1280'
+	check_err $? "no fragmentation-needed error after the MTU change"
+	ip -n "$RTR" link set rtr1 mtu 1500
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+	ip -n "$SND" route flush cache
+	log_test "MTU change: same fragmentation-needed errors with and without rdst"
+}
+
+ttl_exceeded_same_icmp()
+{
+	same_with_and_without "TTL exceeded" \
+		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 -t 1 203.0.113.1
+	ip netns exec "$SND" ping -n -c 1 -W 1 -t 1 203.0.113.1 2>&1 | grep -q 'Time to live exceeded'
+	check_err $? "no time-exceeded error for TTL 1"
+	log_test "TTL exceeded: same ICMP errors with and without rdst"
+}
+
+unreachable_same_icmp()
+{
+	ip -n "$RTR" route add unreachable 203.0.113.128/25
+	ip -n "$RTR" route add prohibit 203.0.113.64/26
+	same_with_and_without "net unreachable" \
+		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 203.0.113.129
+	same_with_and_without "prohibited" \
+		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 203.0.113.65
+	ip netns exec "$SND" ping -n -c 1 -W 1 203.0.113.129 2>&1 | grep -q 'Unreachable'
+	check_err $? "no unreachable error from an unreachable route"
+	ip -n "$RTR" route del unreachable 203.0.113.128/25
+	ip -n "$RTR" route del prohibit 203.0.113.64/26
+	log_test "unreachable/prohibit: same ICMP errors with and without rdst"
+}
+
+declines_counted()
+{
+	local v0
+
+	v0=$(rdst_stat "$RTR" decline_options)
+	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 -R 203.0.113.1 >/dev/null 2>&1
+	[ "$(rdst_stat "$RTR" decline_options)" -gt "$v0" ]
+	check_err $? "packets with IP options were not declined"
+
+	v0=$(rdst_stat "$RTR" decline_local)
+	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 192.0.2.1 >/dev/null 2>&1
+	[ "$(rdst_stat "$RTR" decline_local)" -gt "$v0" ]
+	check_err $? "local delivery was not declined"
+
+	v0=$(rdst_stat "$RTR" decline_multipath)
+	ip -n "$RCV" addr add 198.51.100.3/24 dev rcv0
+	ip -n "$RTR" route replace 203.0.113.0/24 nexthop via 198.51.100.2 nexthop via 198.51.100.3
+	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 203.0.113.1 >/dev/null 2>&1
+	[ "$(rdst_stat "$RTR" decline_multipath)" -gt "$v0" ]
+	check_err $? "multipath decisions were not declined"
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+	ip -n "$RCV" addr del 198.51.100.3/24 dev rcv0
+
+	v0=$(rdst_stat "$RTR" decline_route_error)
+	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 10.255.255.1 >/dev/null 2>&1
+	[ "$(rdst_stat "$RTR" decline_route_error)" -gt "$v0" ]
+	check_err $? "routing failures were not counted"
+	log_test "declined packets are counted by reason"
+}
+
+flood_bounded_by_gc_thresh()
+{
+	local cached ins evict
+
+	rdst_unload
+	rdst_load gc_thresh=64 buckets=32
+	check_err $? "loading rdst with gc_thresh=64 failed"
+	send_random_sources 2000
+	cached=$(rdst_stat "$RTR" cached)
+	ins=$(rdst_stat "$RTR" inserts)
+	evict=$(( $(rdst_stat "$RTR" gc_evictions) + $(rdst_stat "$RTR" chain_evictions) ))
+	[ "$cached" -le 64 ]
+	check_err $? "$cached entries cached with gc_thresh=64"
+	[ "$ins" -ge 500 ]
+	check_err $? "only $ins of 2000 random flows were inserted"
+	[ "$evict" -ge $((ins - 64)) ]
+	check_err $? "$evict evictions for $ins inserts"
+	ping_ok 203.0.113.1
+	check_err $? "forwarding fails after the flood"
+	rdst_unload
+	rdst_load
+	log_test "a flood of random flows stays within gc_thresh"
+}
+
+garbage_list_drains()
+{
+	local n
+
+	ping_ok 203.0.113.1 10
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+	ping_ok 203.0.113.1 2
+	n=$(rdst_stat "$RTR" invalidations)
+	ip -n "$RTR" link set rtr1 mtu 1400
+	ip -n "$RTR" link set rtr1 mtu 1500
+	[ "$(rdst_stat "$RTR" invalidations)" -gt "$n" ]
+	check_err $? "device events did not invalidate"
+	slowwait 10 bash -c "[ \"\$(source $DIR/rdst_lib.sh; rdst_stat $RTR garbage)\" -eq 0 ]"
+	check_err $? "garbage list did not drain: $(rdst_stat "$RTR" garbage) entries"
+	log_test "the garbage list drains once holders let go"
+}
+
+namespaces_independent()
+{
+	local h0 h2
+
+	setup_ns RTR2
+	h0=$(rdst_stat "$RTR" hits)
+	h2=$(rdst_stat "$RTR2" hits)
+	ping_ok 203.0.113.1 10
+	[ "$(rdst_stat "$RTR2" hits)" -eq "$h2" ]
+	check_err $? "traffic in one namespace counted in another"
+	[ "$(rdst_stat "$RTR" hits)" -gt "$h0" ]
+	check_err $? "traffic not counted in its own namespace"
+	cleanup_ns "$RTR2"
+	RTR2=
+	log_test "namespaces have independent caches"
+}
+
+unregister_under_traffic()
+{
+	local t0 t
+
+	ip netns exec "$SND" ping -f -w 8 203.0.113.1 >/dev/null 2>&1 &
+	sleep 1
+	t0=$(date +%s%N)
+	ip -n "$RTR" link del rtr1
+	check_err $? "deleting the output device failed"
+	t=$(( ($(date +%s%N) - t0) / 1000000 ))
+	wait
+	[ "$t" -lt 5000 ]
+	check_err $? "unregistering the device took $t ms"
+	ip -n "$RTR" link add rtr1 type veth peer name rcv0 netns "$RCV"
+	ip -n "$RTR" addr add 198.51.100.1/24 dev rtr1
+	ip -n "$RCV" addr add 198.51.100.2/24 dev rcv0
+	ip -n "$RTR" link set rtr1 up
+	ip -n "$RCV" link set rcv0 up
+	ip -n "$RCV" route add default via 198.51.100.1
+	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
+	slowwait 5 ping_ok 203.0.113.1 1
+	check_err $? "forwarding fails after the device was re-created"
+	log_test "device unregister under traffic completes in $t ms"
+}
+
+rmmod_under_traffic()
+{
+	local t0 t
+
+	ip netns exec "$SND" ping -f -w 6 203.0.113.1 >/dev/null 2>&1 &
+	sleep 1
+	t0=$(date +%s%N)
+	rdst_unload
+	check_err $? "rmmod failed"
+	t=$(( ($(date +%s%N) - t0) / 1000000 ))
+	wait
+	[ ! -d /sys/module/rdst ]
+	check_err $? "module still loaded"
+	[ "$t" -lt 10000 ]
+	check_err $? "rmmod took $t ms"
+	ping_ok 203.0.113.1
+	check_err $? "forwarding fails without rdst after the unload"
+	rdst_load
+	log_test "rmmod under traffic completes in $t ms"
+}
+
+trap cleanup EXIT
+rdst_require
+rdst_load || exit 1
+topo_create || exit $KSFT_SKIP
+run_tests
