@@ -22,6 +22,7 @@ use kernel::{
     siphash,
     sync::rcu,
     time,
+    types::ARef,
 };
 
 /// Longest hash chain kept: a longer one loses its oldest entry on insert.
@@ -78,7 +79,7 @@ impl DstOps for RouteOps {
 }
 
 /// The cache of one namespace.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct NetCache {
     // Dropped first: no packets, then no readers of the file, then the entries.
     #[pin]
@@ -122,10 +123,12 @@ impl PernetData for NetCache {
     }
 }
 
-impl Drop for NetCache {
-    fn drop(&mut self) {
-        // Hook and file are gone (declared first); hand the entries to the garbage list so
-        // that the registration's drop waits for their holders.
+#[pinned_drop]
+impl PinnedDrop for NetCache {
+    fn drop(self: Pin<&mut Self>) {
+        // Hand the entries to the garbage list, so that an unregistering device finds them
+        // there; the fields then go in order: hook, file, table, and the registration, which
+        // waits for the entries' holders.
         self.flush();
     }
 }
@@ -157,7 +160,7 @@ impl NetCache {
             self.stats.decline(why);
             return Verdict::Accept;
         }
-        let net = skb.dev().net();
+        let net = self.dst.net();
         if net.fib4_rules_need_l4() {
             self.stats.decline(Decline::RulesL4);
             return Verdict::Accept;
@@ -199,7 +202,7 @@ impl NetCache {
 
         self.stats.inc(idx::MISSES);
         let before = skb.ipcb_flags();
-        let rt = match route::input_noref(skb, iph.daddr, iph.saddr, iph.tos, dev, rcu) {
+        let rt = match route::input_noref(skb, iph.daddr, iph.saddr, iph.tos, rcu) {
             Ok(rt) => rt,
             Err(e) => {
                 // Drop the packet as `ip_rcv_finish_core` would, rather than have the kernel
@@ -274,10 +277,10 @@ impl NetCache {
         let mut w = self.table.lock();
         // Another CPU may have cached the same flow meanwhile: keep the first.
         let key = entry.data().key;
-        if w.chain(hash).any(|e| e.hash() == hash && e.data().key == key) {
+        if w.bucket_entries(hash).any(|e| e.hash() == hash && e.data().key == key) {
             return;
         }
-        if w.chain(hash).count() >= MAX_CHAIN {
+        if w.bucket_entries(hash).count() >= MAX_CHAIN {
             // The least recently used of the chain makes room.
             if let Some(victim) = w.remove_min_in_chain(hash, |e| e.dst().lastuse()) {
                 self.dst.garbage().retire(victim);
@@ -347,7 +350,7 @@ impl NetCache {
         {
             self.stats.inc(idx::LEAK_WARNINGS);
             pr_warn!(
-                "rdst: {} retired entries still referenced, oldest for {} ms\n",
+                "{} retired entries still referenced, oldest for {} ms\n",
                 self.dst.garbage().len(),
                 time::jiffies_to_msecs(age)
             );

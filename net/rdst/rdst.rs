@@ -47,20 +47,20 @@ impl Params {
     fn from_module_params() -> Result<Self> {
         let gc_thresh = GC_THRESH.get();
         if !(16..=1 << 22).contains(&gc_thresh) {
-            pr_err!("rdst: gc_thresh={gc_thresh} is outside 16..4194304\n");
+            pr_err!("gc_thresh={gc_thresh} is outside 16..4194304\n");
             return Err(EINVAL);
         }
         let buckets = match BUCKETS.get() {
             0 => (gc_thresh / 2).next_power_of_two(),
             b if b.is_power_of_two() && b <= 1 << 22 => b,
             b => {
-                pr_err!("rdst: buckets={b} is not a power of two up to 4194304\n");
+                pr_err!("buckets={b} is not a power of two up to 4194304\n");
                 return Err(EINVAL);
             }
         };
         let idle = IDLE_TIMEOUT_MS.get();
         if !(100..=3_600_000).contains(&idle) {
-            pr_err!("rdst: idle_timeout_ms={idle} is outside 100..3600000\n");
+            pr_err!("idle_timeout_ms={idle} is outside 100..3600000\n");
             return Err(EINVAL);
         }
         Ok(Self {
@@ -112,7 +112,7 @@ impl kernel::Module for Rdst {
         };
         let subsys = KBox::pin_init(Subsys::<NetCache>::register(shared), GFP_KERNEL)?;
         let notifier = KBox::pin_init(Notifier::<DeviceEvents>::register(), GFP_KERNEL)?;
-        pr_info!("rdst: loaded: gc_thresh={gc_thresh} buckets={buckets} per namespace\n");
+        pr_info!("loaded: gc_thresh={gc_thresh} buckets={buckets} per namespace\n");
         Ok(Rdst {
             _notifier: notifier,
             _subsys: subsys,
@@ -122,6 +122,6 @@ impl kernel::Module for Rdst {
 
 impl Drop for Rdst {
     fn drop(&mut self) {
-        pr_info!("rdst: unloading\n");
+        pr_info!("unloading\n");
     }
 }

@@ -16,8 +16,6 @@ pub(crate) enum Decline {
     Socket,
     /// The header carries IP options.
     Options,
-    /// A fragment while policy rules need L4 fields.
-    Fragment,
     /// Policy rules look at ports (the route may depend on more than the key).
     RulesL4,
     /// The packet carries tunnel metadata.
@@ -57,7 +55,7 @@ pub(crate) mod idx {
     pub(crate) const DECLINE: usize = 11;
 }
 
-const NAMES: [&str; idx::DECLINE + 14] = [
+const NAMES: [&str; idx::DECLINE + 13] = [
     "hits",
     "misses",
     "inserts",
@@ -72,7 +70,6 @@ const NAMES: [&str; idx::DECLINE + 14] = [
     "decline_has_dst",
     "decline_socket",
     "decline_options",
-    "decline_fragment",
     "decline_rules_l4",
     "decline_tunnel",
     "decline_l3mdev",
@@ -107,10 +104,6 @@ impl Stats {
     #[inline]
     pub(crate) fn decline(&self, why: Decline) {
         self.0.inc(idx::DECLINE + why as usize)
-    }
-
-    pub(crate) fn sum(&self, i: usize) -> u64 {
-        self.0.sum(i)
     }
 
     /// Writes the stat file: gauges first, then the counters, one line per CPU.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/jiffies.h>
 #include <linux/netdevice.h>
@@ -91,6 +92,16 @@ void rust_helper_skb_dst_copy(struct sk_buff *nskb, const struct sk_buff *oskb)
 bool rust_helper_skb_dst_force(struct sk_buff *skb)
 {
 	return skb_dst_force(skb);
+}
+
+struct net_device *rust_helper_skb_dev(const struct sk_buff *skb)
+{
+	return skb->dev;
+}
+
+u32 rust_helper_skb_mark(const struct sk_buff *skb)
+{
+	return skb->mark;
 }
 
 struct iphdr *rust_helper_ip_hdr(const struct sk_buff *skb)

@@ -38,14 +38,17 @@ unsafe impl<T> Sync for KmemCache<T> {}
 impl<T> KmemCache<T> {
     /// Creates a cache named `name`, aligned to the hardware cache line.
     pub fn new(name: &'static CStr) -> Result<Self> {
-        // SAFETY: `name` is a static NUL-terminated string; the size and alignment are `T`'s.
+        // SAFETY: all-zero arguments are the defaults (no constructor, no usercopy region).
+        let mut args: bindings::kmem_cache_args = unsafe { core::mem::zeroed() };
+        args.align = core::mem::align_of::<T>() as u32;
+        // SAFETY: `name` is a static NUL-terminated string; `args` is valid for the call; the
+        // size and alignment are `T`'s.
         let cache = unsafe {
-            bindings::kmem_cache_create(
+            bindings::__kmem_cache_create_args(
                 name.as_char_ptr(),
                 core::mem::size_of::<T>() as u32,
-                core::mem::align_of::<T>() as u32,
-                bindings::SLAB_HWCACHE_ALIGN as _,
-                None,
+                &mut args,
+                1 << bindings::_slab_flag_bits__SLAB_HWCACHE_ALIGN,
             )
         };
         // INVARIANT: a non-null return is a live cache with `T`'s layout.

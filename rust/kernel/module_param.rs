@@ -120,7 +120,7 @@ macro_rules! module_param {
         static $var: $crate::module_param::Param<$t> = $crate::module_param::Param::new($default);
         const _: () = {
             #[link_section = "__param"]
-            #[used]
+            #[used(compiler)]
             static PARAM: $crate::module_param::KernelParam = $crate::module_param::KernelParam::new(
                 $crate::c_str!($name),
                 <$t as $crate::module_param::ParamType>::OPS,
@@ -128,7 +128,7 @@ macro_rules! module_param {
             );
             const PARM: &str = ::core::concat!("parm=", $name, ":", $desc);
             #[link_section = ".modinfo"]
-            #[used]
+            #[used(compiler)]
             static MODINFO_PARM: [u8; PARM.len() + 1] = $crate::module_param::modinfo(PARM);
             const TYPE: &str = <$t as $crate::module_param::ParamType>::TYPE_NAME;
             const PARMTYPE_LEN: usize = "parmtype=".len() + $name.len() + 1 + TYPE.len() + 1;
@@ -148,7 +148,7 @@ macro_rules! module_param {
                 a
             }
             #[link_section = ".modinfo"]
-            #[used]
+            #[used(compiler)]
             static MODINFO_PARMTYPE: [u8; PARMTYPE_LEN] = parmtype();
         };
     };

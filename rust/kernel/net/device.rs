@@ -6,7 +6,7 @@
 //! [`include/linux/inetdevice.h`](srctree/include/linux/inetdevice.h)
 
 use super::namespace::Net;
-use crate::{bindings, prelude::*, sync::rcu, types::Opaque};
+use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
 use core::marker::PhantomData;
 
 /// A network device (`struct net_device`).

@@ -30,7 +30,7 @@ use super::{
     route::Rtable,
 };
 use crate::{
-    bindings,
+    bindings, build_error,
     error::to_result,
     kmem_cache::KmemCache,
     new_spinlock_bh,
@@ -220,7 +220,7 @@ unsafe impl<T: DstOps> Sync for Registration<T> {}
 
 /// Creates the slab cache for entries of `T` (one per module, shared by its registrations).
 pub fn new_slab<T: DstOps>(name: &'static CStr) -> Result<Arc<KmemCache<Entry<T>>>> {
-    Arc::new(KmemCache::new(name)?, GFP_KERNEL)
+    Ok(Arc::new(KmemCache::new(name)?, GFP_KERNEL)?)
 }
 
 impl<T: DstOps> Registration<T> {
@@ -232,6 +232,7 @@ impl<T: DstOps> Registration<T> {
         gc_thresh: u32,
     ) -> impl PinInit<Self, Error> {
         let cachep = slab.as_ptr();
+        let netp = net.as_ptr();
         try_pin_init!(Self {
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::dst_ops| {
                 // SAFETY: `slot` is valid for writes; `build_ops` returns a complete value.
@@ -240,7 +241,7 @@ impl<T: DstOps> Registration<T> {
                 to_result(unsafe { bindings::dst_entries_init(slot) })
             }),
             slab,
-            net: net.as_ptr(),
+            net: netp,
             garbage <- GarbageList::new(),
         })
     }
@@ -315,7 +316,6 @@ impl<T: DstOps> Registration<T> {
             (*rt).rt_iif = src.rt_iif;
             (*rt).rt_gw_family = src.rt_gw_family;
             (*rt).__bindgen_anon_1 = src.__bindgen_anon_1;
-            (*rt)._bitfield_align_1 = src._bitfield_align_1;
             (*rt)._bitfield_1 = src._bitfield_1;
             ptr::addr_of_mut!((*raw).links).write(Links {
                 inherit: src.dst.ops,
@@ -437,7 +437,12 @@ impl<T: DstOps> Adapter<T> {
             let keep = T::check(unsafe { Entry::from_dst(dst) }, cookie);
             return if keep { dst } else { ptr::null_mut() };
         }
-        delegate!(T, dst, check(dst, cookie))
+        // SAFETY: `dst` is a live entry of ours (callback contract).
+        match unsafe { inherit::<T>(dst) }.check {
+            // SAFETY: IPv4's `check` accepts any `struct rtable`, which an entry is.
+            Some(f) => unsafe { f(dst, cookie) },
+            None => dst,
+        }
     }
 
     unsafe extern "C" fn default_advmss_callback(dst: *const bindings::dst_entry) -> u32 {
@@ -460,6 +465,7 @@ impl<T: DstOps> Adapter<T> {
         dst: *mut bindings::dst_entry,
         old: crate::ffi::c_ulong,
     ) -> *mut u32 {
+        // SAFETY: `dst` is a live entry of ours (callback contract).
         match unsafe { inherit::<T>(dst) }.cow_metrics {
             // SAFETY: as in `delegate!`.
             Some(f) => unsafe { f(dst, old) },
@@ -544,6 +550,7 @@ impl<T: DstOps> Adapter<T> {
         skb: *mut bindings::sk_buff,
         daddr: *const crate::ffi::c_void,
     ) -> *mut bindings::neighbour {
+        // SAFETY: `dst` is a live entry of ours (callback contract).
         match unsafe { inherit::<T>(dst) }.neigh_lookup {
             // SAFETY: as in `delegate!`.
             Some(f) => unsafe { f(dst, skb, daddr) },
@@ -878,13 +885,13 @@ impl<T: DstOps> TableWriter<'_, T> {
         key: impl FnMut(&Entry<T>) -> K,
     ) -> Option<ARef<Entry<T>>> {
         let mut key = key;
-        let e = ptr::from_ref(self.chain(hash).min_by_key(|e| key(e))?);
+        let e = ptr::from_ref(self.bucket_entries(hash).min_by_key(|e| key(e))?);
         // SAFETY: `e` is a table entry, alive while we hold the lock.
         self.remove(unsafe { &*e })
     }
 
     /// The entries of the chain `hash` falls in.
-    pub fn chain(&self, hash: u64) -> impl Iterator<Item = &Entry<T>> {
+    pub fn bucket_entries(&self, hash: u64) -> impl Iterator<Item = &Entry<T>> {
         let mut p = self.table.buckets[hash as usize & self.table.mask].load(Ordering::Relaxed);
         core::iter::from_fn(move || {
             // SAFETY: chain entries are alive while the lock (borrowed by `self`) is held.

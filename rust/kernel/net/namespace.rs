@@ -5,7 +5,13 @@
 //! C headers: [`include/net/net_namespace.h`](srctree/include/net/net_namespace.h),
 //! [`include/net/netns/generic.h`](srctree/include/net/netns/generic.h)
 
-use crate::{bindings, error::from_result, init::PinInit, prelude::*, types::Opaque};
+use crate::{
+    bindings,
+    error::{from_result, to_result},
+    init::PinInit,
+    prelude::*,
+    types::Opaque,
+};
 use core::{
     marker::PhantomData,
     sync::atomic::{AtomicPtr, AtomicU32, Ordering},
@@ -164,9 +170,9 @@ impl<T: PernetData> Subsys<T> {
             shared,
             _p: PhantomData,
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::pernet_operations| {
-                // The state is kzalloc'ed by the kernel: kmalloc's minimum alignment is all it
-                // gets.
-                if core::mem::align_of::<T>() > bindings::ARCH_KMALLOC_MINALIGN as usize {
+                // The state is kzalloc'ed by the kernel: the slab's minimum alignment is all it
+                // is sure to get.
+                if core::mem::align_of::<T>() > bindings::ARCH_SLAB_MINALIGN {
                     return Err(EINVAL);
                 }
                 let me = this.as_ptr();

@@ -17,7 +17,7 @@ pub mod rtcf {
     pub const MULTICAST: u32 = bindings::RTCF_MULTICAST;
     /// Created from an ICMP redirect.
     pub const REDIRECTED: u32 = bindings::RTCF_REDIRECTED;
-    /// Source NAT'ed / not to be cached for other reasons.
+    /// Redirects are to be sent for packets using the route.
     pub const DOREDIRECT: u32 = bindings::RTCF_DOREDIRECT;
 }
 
@@ -138,26 +138,25 @@ impl Rtable {
     }
 }
 
-/// Asks the kernel's own IPv4 input routing for `skb`'s route (`ip_route_input_noref`), as
-/// `ip_rcv_finish_core` would: on success the packet carries the kernel's (noref) route and it
-/// is returned for inspection, valid for the RCU section `rcu`.
+/// Asks the kernel's own IPv4 input routing for `skb`'s route (`ip_route_input_noref`) from
+/// `skb`'s input device, as `ip_rcv_finish_core` would: on success the packet carries the
+/// kernel's (noref) route and it is returned for inspection, valid for the RCU section `rcu`.
 ///
-/// `dscp` is the TOS byte of the header; the kernel masks it itself.
-pub fn input_noref<'a>(
-    skb: &'a mut SkBuff,
+/// `tos` is the TOS byte of the header; the kernel masks it itself.
+pub fn input_noref<'g>(
+    skb: &mut SkBuff,
     daddr: u32,
     saddr: u32,
     tos: u8,
-    dev: &NetDevice,
-    _rcu: &'a rcu::Guard,
-) -> Result<&'a Rtable> {
+    _rcu: &'g rcu::Guard,
+) -> Result<&'g Rtable> {
+    let dev = skb.dev().as_ptr();
     // SAFETY: the packet is live and owned; `dev` is its input device; the caller is in an RCU
     // read-side section that covers the noref dst the kernel attaches.
-    to_result(unsafe {
-        bindings::ip_route_input_noref(skb.as_ptr(), daddr, saddr, tos, dev.as_ptr())
-    })?;
-    let dst = skb.dst().ok_or(EINVAL)?;
+    to_result(unsafe { bindings::ip_route_input_noref(skb.as_ptr(), daddr, saddr, tos, dev) })?;
+    let dst = skb.dst().ok_or(EINVAL)?.as_ptr();
     // SAFETY: `ip_route_input_noref` attaches an IPv4 route (a `struct rtable`, the dst as its
-    // first member) that lives for the RCU section.
-    Ok(unsafe { Rtable::from_raw(dst.as_ptr().cast()) })
+    // first member) that lives until the end of the RCU section `'g`, whatever then happens to
+    // the packet.
+    Ok(unsafe { Rtable::from_raw(dst.cast()) })
 }

@@ -8,16 +8,17 @@
 use super::{device::NetDevice, dst::Dst};
 use crate::{bindings, sync::rcu, types::ARef, types::Opaque};
 
-/// `IPCB(skb)->flags` bits that input routing sets (`IPSKB_*`).
+/// `IPCB(skb)->flags` bits that input routing sets (`IPSKB_*` in `include/net/ip.h`, defined
+/// with `BIT()`, which bindgen cannot evaluate).
 pub mod ipskb {
     /// ICMP redirects should be sent for this packet (`__mkroute_input`).
-    pub const DOREDIRECT: u16 = bindings::IPSKB_DOREDIRECT as u16;
-    /// The input device has `disable_policy` set.
-    pub const NOPOLICY: u16 = bindings::IPSKB_NOPOLICY as u16;
-    /// Routed through a multipath route: the hash chose the next hop.
-    pub const MULTIPATH: u16 = bindings::IPSKB_MULTIPATH as u16;
+    pub const DOREDIRECT: u16 = 1 << 5;
     /// Received on an L3 master device's slave.
-    pub const L3SLAVE: u16 = bindings::IPSKB_L3SLAVE as u16;
+    pub const L3SLAVE: u16 = 1 << 7;
+    /// The input device has `disable_policy` set.
+    pub const NOPOLICY: u16 = 1 << 8;
+    /// Routed through a multipath route: the hash chose the next hop.
+    pub const MULTIPATH: u16 = 1 << 9;
 }
 
 /// The IPv4 header fields input routing depends on, in network byte order where the header has
@@ -90,8 +91,10 @@ impl SkBuff {
         // SAFETY: the network header is a validated, linear IPv4 header (type invariant).
         let iph = unsafe { &*bindings::ip_hdr(self.as_ptr()) };
         Ipv4Header {
-            daddr: iph.__bindgen_anon_1.addrs.daddr,
-            saddr: iph.__bindgen_anon_1.addrs.saddr,
+            // SAFETY: both views of the address union are plain `__be32` pairs.
+            daddr: unsafe { iph.__bindgen_anon_1.addrs.daddr },
+            // SAFETY: as above.
+            saddr: unsafe { iph.__bindgen_anon_1.addrs.saddr },
             tos: iph.tos,
             ttl: iph.ttl,
             ihl: iph.ihl(),
@@ -104,14 +107,14 @@ impl SkBuff {
     #[inline]
     pub fn dev(&self) -> &NetDevice {
         // SAFETY: a received packet holds its device for as long as it is processed.
-        unsafe { NetDevice::from_raw((*self.as_ptr()).dev) }
+        unsafe { NetDevice::from_raw(bindings::skb_dev(self.as_ptr())) }
     }
 
     /// The packet mark.
     #[inline]
     pub fn mark(&self) -> u32 {
         // SAFETY: the packet is live (type invariant).
-        unsafe { (*self.as_ptr()).__bindgen_anon_9.mark }
+        unsafe { bindings::skb_mark(self.as_ptr()) }
     }
 
     /// Whether a socket is attached (early demux, TPROXY).
