@@ -23,7 +23,8 @@ SPLATS = [
     (r"KASAN: ", "KASAN"),
     (r"unreferenced object 0x", "kmemleak"),
     (r"possible recursive locking|possible circular locking|inconsistent lock state"
-     r"|suspicious RCU usage|lockdep", "lockdep"),
+     r"|suspicious RCU usage|lockdep is turned off|possible irq lock inversion"
+     r"|bad unlock balance|held lock freed", "lockdep"),
     (r"refcount_t: ", "refcount"),
     (r"waiting for \S+ to become free", "netdev refcount leak"),
     (r"Kernel panic", "panic"),

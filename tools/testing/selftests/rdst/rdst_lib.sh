@@ -154,6 +154,12 @@ topo_create()
 	ip -n "$RCV" route add default via 198.51.100.1
 	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
 	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1
+	# ICMP errors are rate-limited per peer and globally; fates compare
+	# only if every packet gets its answer.
+	ip netns exec "$RTR" sysctl -qw net.ipv4.icmp_ratelimit=0
+	ip netns exec "$RTR" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000
+	ip netns exec "$RTR" sysctl -qw net.ipv4.icmp_msgs_burst=100000
+	sysctl -qw net.ipv4.route.error_cost=0
 	# Warm ARP both ways so the first measured packets are not queued.
 	ip netns exec "$SND" ping -c1 -W2 198.51.100.2 >/dev/null 2>&1
 }
@@ -171,18 +177,29 @@ fates()
 		-e 's/, time [0-9]+ms//' | sort
 }
 
-# send_random_sources N: N UDP packets from random 10/8 sources to the receiver.
+# send_udp DST SRC...: one UDP packet from each SRC (any address) to DST,
+# sent from the sender namespace with a hand-made IPv4 header.
+send_udp()
+{
+	ip netns exec "$SND" python3 - "$@" <<'PY'
+import socket, struct, sys
+dst, srcs = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+udp = struct.pack("!HHHH", 4000, 9, 8, 0)
+for src in srcs:
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    s.sendto(ip + udp, (dst, 0))
+PY
+}
+
+# send_random_sources N: N UDP packets from random 10/8 sources (a fixed
+# seed: the same addresses every run) to the receiver.
 send_random_sources()
 {
-	ip netns exec "$SND" python3 - "$1" <<'PY'
-import random, socket, struct, sys
+	send_udp 198.51.100.2 $(python3 -c '
+import random, sys
 random.seed(1)
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-for _ in range(int(sys.argv[1])):
-    src = socket.inet_aton("10.%d.%d.%d" % tuple(random.randrange(1, 255) for _ in range(3)))
-    dst = socket.inet_aton("198.51.100.2")
-    udp = struct.pack("!HHHH", 4000, 9, 8, 0)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, src, dst)
-    s.sendto(ip + udp, ("198.51.100.2", 0))
-PY
+print(" ".join("10.%d.%d.%d" % tuple(random.randrange(1, 255) for _ in range(3))
+               for _ in range(int(sys.argv[1]))))' "$1")
 }

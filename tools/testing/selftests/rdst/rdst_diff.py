@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Differential equivalence test: rdst must not change any packet's fate.
+
+For a seed, build a router namespace with a random configuration (routes of
+several prefix lengths, gateways, blackhole/unreachable/prohibit, multipath,
+policy rules on from/to/tos/fwmark/iif, rp_filter, MTUs), send a random packet
+set (TTL 1/2/64, DF, sizes, TOS, martian sources) through it twice, change the
+configuration at random, send it twice more, and record every packet's fate:
+which receiver got it with which TTL and next-hop MAC, and which ICMP error
+came back to the sender.  Do it with rdst loaded and without it: the fates
+must be identical.  On a mismatch, print the seed and the first packets that
+differ, with the configuration.
+
+Usage: rdst_diff.py [--load CMD] [--unload CMD] SEED...
+       (sub-commands used internally: capture IFACE, send FILE)
+"""
+import json
+import os
+import random
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+ETH_P_IP = 0x0800
+ATTEMPTS = 2          # sends of each packet per phase: the first misses, the next hits
+PACKETS = 48
+
+
+def sh(*cmd, check=True):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if check and r.returncode:
+        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    return r
+
+
+def ns_sh(ns, cmd, check=True):
+    return sh("ip", "netns", "exec", ns, "sh", "-c", cmd, check=check)
+
+
+# --- sub-commands run inside a namespace -----------------------------------
+
+def capture(iface):
+    """Print one JSON line per IPv4 packet received on IFACE until killed."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+    s.bind((iface, ETH_P_IP))
+    print("ready", flush=True)
+    while True:
+        frame, addr = s.recvfrom(65535)
+        if addr[2] == socket.PACKET_OUTGOING:
+            continue
+        dmac = frame[0:6].hex()
+        ip = frame[14:]
+        ihl = (ip[0] & 15) * 4
+        rec = {"if": iface, "mac": dmac, "ttl": ip[8], "proto": ip[9],
+               "src": socket.inet_ntoa(ip[12:16]), "dst": socket.inet_ntoa(ip[16:20]),
+               "id": struct.unpack("!H", ip[4:6])[0]}
+        if ip[9] == 1 and len(ip) >= ihl + 8 + 20:
+            icmp = ip[ihl:]
+            inner = icmp[8:]
+            rec.update(icmp=[icmp[0], icmp[1], struct.unpack("!H", icmp[6:8])[0]],
+                       inner_id=struct.unpack("!H", inner[4:6])[0],
+                       inner_dst=socket.inet_ntoa(inner[16:20]))
+        print(json.dumps(rec), flush=True)
+
+
+def send(path):
+    """Send the packets described in PATH (JSON list) with raw sockets."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for p in json.load(open(path)):
+        payload = bytes(p["size"] - 28)
+        udp = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0) + payload
+        frag = 0x4000 if p["df"] else 0
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, p["tos"], 20 + len(udp), p["id"], frag,
+                          p["ttl"], 17, 0, socket.inet_aton(p["src"]),
+                          socket.inet_aton(p["dst"]))
+        try:
+            s.sendto(hdr + udp, (p["dst"], 0))
+        except OSError:
+            pass
+        time.sleep(0.004)
+
+
+# --- the test ---------------------------------------------------------------
+
+class Topology:
+    """snd --- rtr --- r1 (198.51.100.0/25), rtr --- r2 (198.51.100.128/25)."""
+
+    def __init__(self, tag):
+        self.ns = {n: f"rdstd-{tag}-{n}" for n in ("snd", "rtr", "r1", "r2")}
+        for n in self.ns.values():
+            sh("ip", "netns", "add", n)
+        snd, rtr, r1, r2 = (self.ns[n] for n in ("snd", "rtr", "r1", "r2"))
+        # Fixed MAC addresses: next hops compare across the two runs.
+        sh("ip", "-n", snd, "link", "add", "snd0", "address", "02:00:00:00:00:02", "type",
+           "veth", "peer", "name", "rtr0", "address", "02:00:00:00:00:01", "netns", rtr)
+        sh("ip", "-n", rtr, "link", "add", "rtr1", "address", "02:00:00:00:01:01", "type",
+           "veth", "peer", "name", "r0", "address", "02:00:00:00:01:02", "netns", r1)
+        sh("ip", "-n", rtr, "link", "add", "rtr2", "address", "02:00:00:00:02:01", "type",
+           "veth", "peer", "name", "r0", "address", "02:00:00:00:02:02", "netns", r2)
+        ns_sh(snd, "ip addr add 192.0.2.2/24 dev snd0; "
+              "for i in $(seq 10 19); do ip addr add 192.0.2.$i/24 dev snd0; done; "
+              "ip link set snd0 up; ip link set lo up; ip route add default via 192.0.2.1")
+        ns_sh(rtr, "ip addr add 192.0.2.1/24 dev rtr0; ip addr add 198.51.100.1/25 dev rtr1; "
+              "ip addr add 198.51.100.129/25 dev rtr2; ip link set lo up; "
+              "for d in rtr0 rtr1 rtr2; do ip link set $d up; done; "
+              "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 "
+              "net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000")
+        for n, a in ((r1, "198.51.100.2/25"), (r2, "198.51.100.130/25")):
+            gw = "198.51.100.1" if n == r1 else "198.51.100.129"
+            # Proxy ARP for 10/8 (routed to a dummy device) resolves every next hop
+            # the router may pick on the link.
+            ns_sh(n, f"ip addr add {a} dev r0; ip link set r0 up; ip link set lo up; "
+                  f"ip link add dummy0 type dummy; ip link set dummy0 up; "
+                  f"ip route add 10.0.0.0/8 dev dummy0; "
+                  f"ip route add default via {gw}; sysctl -qw net.ipv4.conf.r0.proxy_arp=1 "
+                  f"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0")
+        # The per-peer error limiter of ip_error is global (init_net).
+        sh("sysctl", "-qw", "net.ipv4.route.error_cost=0")
+        ns_sh(rtr, "ping -c1 -W1 198.51.100.2; ping -c1 -W1 198.51.100.130; "
+              "ping -c1 -W1 192.0.2.2", check=False)
+
+    def destroy(self):
+        for n in self.ns.values():
+            sh("ip", "netns", "del", n, check=False)
+
+
+def random_prefix(rng):
+    plen = rng.choice([8, 12, 16, 20, 24, 24, 28, 30, 32])
+    addr = (10 << 24) | rng.randrange(0, 1 << 24)
+    addr &= (0xffffffff << (32 - plen)) & 0xffffffff
+    return socket.inet_ntoa(struct.pack("!I", addr)) + f"/{plen}", addr, plen
+
+
+ACTIONS = ["via 198.51.100.2", "via 198.51.100.130", "dev rtr1", "dev rtr2",
+           "blackhole", "unreachable", "prohibit",
+           "nexthop via 198.51.100.2 nexthop via 198.51.100.130",
+           "via 198.51.100.2 mtu 1300"]
+
+
+def route_cmd(prefix, action, table=None):
+    t = f" table {table}" if table else ""
+    if action in ("blackhole", "unreachable", "prohibit"):
+        return f"ip route replace {action} {prefix}{t}"
+    return f"ip route replace {prefix}{t} {action}"
+
+
+def make_config(rng):
+    """Commands for the router, and the prefixes packets are aimed at."""
+    cmds, prefixes = [], []
+    for _ in range(10):
+        prefix, addr, plen = random_prefix(rng)
+        prefixes.append((addr, plen))
+        cmds.append(route_cmd(prefix, rng.choice(ACTIONS)))
+    if rng.random() < 0.5:
+        cmds.append("ip route replace default via 198.51.100.2")
+    for table in (100, 101):
+        for _ in range(3):
+            prefix, addr, plen = random_prefix(rng)
+            prefixes.append((addr, plen))
+            cmds.append(route_cmd(prefix, rng.choice(ACTIONS), table))
+    selectors = ["from 192.0.2.10/31", "from 192.0.2.16/30", "tos 0x10", "fwmark 0x1",
+                 "iif rtr0 from 192.0.2.14/32", "to 10.128.0.0/9"]
+    for pref, sel in enumerate(rng.sample(selectors, rng.randrange(0, 4)), start=100):
+        cmds.append(f"ip rule add {sel} lookup {rng.choice([100, 101])} pref {pref}")
+    rp = rng.choice([0, 0, 1, 2])
+    cmds.append(f"sysctl -qw net.ipv4.conf.all.rp_filter={rp} net.ipv4.conf.rtr0.rp_filter={rp}")
+    if rng.random() < 0.5:
+        # An asymmetric path back to some senders: strict rp_filter rejects them.
+        cmds.append("ip route replace 192.0.2.16/30 via 198.51.100.2")
+    cmds.append(f"ip link set rtr1 mtu {rng.choice([1500, 1500, 1280])}")
+    # Packets with DSCP CS5 get fwmark 1 before rdst's hook sees them.
+    cmds.append("nft add table ip rdstd; "
+                "nft add chain ip rdstd pre '{ type filter hook prerouting priority -150; }'; "
+                "nft add rule ip rdstd pre ip dscp cs5 meta mark set 1")
+    return cmds, prefixes
+
+
+def mutate(rng, prefixes):
+    """Commands that change routing between the two phases."""
+    cmds = []
+    for _ in range(rng.randrange(1, 4)):
+        addr, plen = rng.choice(prefixes)
+        prefix = socket.inet_ntoa(struct.pack("!I", addr)) + f"/{plen}"
+        cmds.append(rng.choice([
+            route_cmd(prefix, rng.choice(ACTIONS)),
+            f"ip route del {prefix}",
+            "ip rule add from 192.0.2.12/30 lookup 101 pref 90",
+            f"sysctl -qw net.ipv4.conf.rtr0.rp_filter={rng.choice([0, 1, 2])}",
+            f"sysctl -qw net.ipv4.conf.rtr0.forwarding={rng.choice([0, 1, 1])}",
+            f"ip link set rtr2 mtu {rng.choice([1280, 1500])}",
+        ]))
+    return cmds
+
+
+def make_packets(rng, prefixes):
+    pkts = []
+    for _ in range(PACKETS):
+        if rng.random() < 0.85:
+            addr, plen = rng.choice(prefixes)
+            addr |= rng.randrange(0, 1 << (32 - plen)) if plen < 32 else 0
+            dst = socket.inet_ntoa(struct.pack("!I", addr))
+        else:
+            dst = socket.inet_ntoa(struct.pack("!I", rng.randrange(1 << 24, 224 << 24)))
+        src = rng.choice(["192.0.2.2"] * 4 + [f"192.0.2.{i}" for i in range(10, 20)]
+                         + ["10.99.0.1", "127.0.0.9", "0.0.0.0"])
+        pkts.append({"src": src, "dst": dst, "tos": rng.choice([0, 0, 0x10, 0xa0]),
+                     "ttl": rng.choice([64, 64, 64, 2, 1]), "df": rng.random() < 0.5,
+                     "size": rng.choice([100, 100, 1400])})
+    return pkts
+
+
+def run_phase(topo, pkts, first_id):
+    """Send PKTS ATTEMPTS times; return each send's observations, in order."""
+    sends = []
+    for attempt in range(ATTEMPTS):
+        for i, p in enumerate(pkts):
+            sends.append(dict(p, id=(first_id + attempt * len(pkts) + i) & 0xffff))
+    path = f"/tmp/rdstd-{os.getpid()}.json"
+    json.dump(sends, open(path, "w"))
+    here = os.path.abspath(__file__)
+    caps = []
+    for n, iface in (("r1", "r0"), ("r2", "r0"), ("snd", "snd0")):
+        c = subprocess.Popen(["ip", "netns", "exec", topo.ns[n], "python3", here, "capture",
+                              iface], stdout=subprocess.PIPE, text=True)
+        c.stdout.readline()
+        caps.append((n, c))
+    sh("ip", "netns", "exec", topo.ns["snd"], "python3", here, "send", path)
+    time.sleep(0.5)
+    obs = {}
+    for n, c in caps:
+        c.send_signal(signal.SIGTERM)
+        out, _ = c.communicate()
+        for line in out.splitlines():
+            r = json.loads(line)
+            if n == "snd":
+                if "icmp" in r and r["src"] == "192.0.2.1":
+                    obs.setdefault(r["inner_id"], []).append(("icmp", *r["icmp"]))
+            elif r["proto"] == 17:
+                obs.setdefault(r["id"], []).append((n, r["ttl"], r["mac"]))
+    os.unlink(path)
+    return [sorted(obs.get(s["id"], [])) or [("dropped",)] for s in sends], sends
+
+
+def run_seed(seed, load, unload):
+    rng = random.Random(seed)
+    cmds, prefixes = make_config(rng)
+    pkts = make_packets(rng, prefixes)
+    changes = mutate(rng, prefixes)
+    results = {}
+    for mode in ("rdst", "kernel"):
+        sh("sh", "-c", load if mode == "rdst" else unload)
+        topo = Topology(f"{seed}{mode[0]}")
+        try:
+            for c in cmds:
+                ns_sh(topo.ns["rtr"], c)
+            fates, sends = run_phase(topo, pkts, 1)
+            for c in changes:
+                ns_sh(topo.ns["rtr"], c, check=False)
+            more, more_sends = run_phase(topo, pkts, 1 + ATTEMPTS * len(pkts))
+            results[mode] = (fates + more, sends + more_sends)
+        finally:
+            topo.destroy()
+    sh("sh", "-c", unload)
+    a, b = results["rdst"], results["kernel"]
+    diffs = [i for i in range(len(a[0])) if a[0][i] != b[0][i]]
+    if not diffs:
+        kinds = {f[0][0] for f in a[0]}
+        return True, f"seed {seed}: {len(a[0])} packet fates identical ({', '.join(sorted(kinds))})"
+    lines = [f"seed {seed}: {len(diffs)} of {len(a[0])} fates differ; router config:"]
+    lines += [f"    {c}" for c in cmds] + ["  changed between phases:"]
+    lines += [f"    {c}" for c in changes]
+    for i in diffs[:5]:
+        s = a[1][i]
+        phase = 1 if i < len(a[0]) // 2 else 2
+        lines.append(f"  phase {phase} packet {s['src']} -> {s['dst']} tos {s['tos']:#x} "
+                     f"ttl {s['ttl']} df {int(s['df'])} size {s['size']}: "
+                     f"with rdst {a[0][i]}, without {b[0][i]}")
+    return False, "\n".join(lines)
+
+
+def main():
+    args = sys.argv[1:]
+    if args and args[0] == "capture":
+        return capture(args[1])
+    if args and args[0] == "send":
+        return send(args[1])
+    load, unload = "true", "true"
+    while args and args[0].startswith("--"):
+        opt, val = args[0], args[1]
+        args = args[2:]
+        if opt == "--load":
+            load = val
+        elif opt == "--unload":
+            unload = val
+    ok_all = True
+    for n, seed in enumerate(args, start=1):
+        try:
+            ok, msg = run_seed(int(seed), load, unload)
+        except Exception as e:  # a broken run is a failed case, with its reason
+            ok, msg = False, f"seed {seed}: {e}"
+        ok_all &= ok
+        if not ok:
+            for line in msg.splitlines():
+                print(f"# {line}")
+        print(f"{'ok' if ok else 'not ok'} {n} differential seed {seed}"
+              + (f" # {msg.split(': ', 1)[1]}" if ok else ""), flush=True)
+    return 0 if ok_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own IPv4 routing selftests as rdst's peers: each group gives
+# the same per-case results with rdst loaded as without it. A group that
+# fails without rdst too is compared all the same: rdst must not change the
+# kernel's behaviour, whatever it is.
+
+ALL_TESTS="
+	fib_tests_ipv4
+	fib_rule_tests_ipv4
+"
+
+source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
+
+cleanup()
+{
+	rdst_unload 2>/dev/null
+}
+
+# results SCRIPT ARGS...: the script's "TEST: name [ OK|FAIL ]" lines.
+results()
+{
+	local script=$1
+	shift
+
+	(cd "$DIR/../net" && timeout 900 "./$script" "$@" 2>&1) |
+		sed -n -E 's/^ *TEST: (.*[^ ]) +\[ ?(OK|FAIL|SKIP) ?\]$/\1 = \2/p'
+}
+
+# compare NAME SCRIPT ARGS...
+compare()
+{
+	local name=$1 without with n
+	shift
+
+	rdst_unload
+	without=$(results "$@")
+	rdst_load
+	with=$(results "$@")
+	n=$(echo "$without" | grep -c .)
+	[ "$n" -gt 0 ]
+	check_err $? "$1 reported no cases"
+	diff <(echo "$without") <(echo "$with") > /tmp/rdst_peer.diff
+	check_err $? "results differ (< without, > with rdst): $(grep '^[<>]' /tmp/rdst_peer.diff | head -6 | tr '\n' ' ')"
+	log_test "$name: $n cases, same results with and without rdst"
+}
+
+fib_tests_ipv4()
+{
+	compare "net/fib_tests.sh (IPv4 groups)" fib_tests.sh -t \
+		"unregister down carrier nexthop ipv4_notify ipv4_rt ipv4_addr_metric ipv4_route_metrics rp_filter ipv4_del_addr ipv4_mangle ipv4_bcast_neigh ipv4_mpath_list"
+}
+
+fib_rule_tests_ipv4()
+{
+	compare "net/fib_rule_tests.sh (IPv4)" fib_rule_tests.sh -t "fib_rule4 fib_rule4_connect fib_rule4_vrf"
+}
+
+trap cleanup EXIT
+rdst_require
+run_tests
