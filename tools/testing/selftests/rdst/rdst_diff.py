@@ -13,13 +13,11 @@ must be identical.  On a mismatch, print the seed and the first packets that
 differ, with the configuration.
 
 Usage: rdst_diff.py [--load CMD] [--unload CMD] SEED...
-       (sub-commands used internally: capture IFACE, send FILE)
 """
-import json
+import ctypes
 import os
 import random
 import select
-import signal
 import socket
 import struct
 import subprocess
@@ -42,47 +40,57 @@ def ns_sh(ns, cmd, check=True):
     return sh("ip", "netns", "exec", ns, "sh", "-c", cmd, check=check)
 
 
-# --- sub-commands run inside a namespace -----------------------------------
+# --- sockets in other namespaces -------------------------------------------
+#
+# setns(CLONE_NEWNET) switches only the calling thread, and a socket stays in
+# the namespace it was created in: one process can listen and send in every
+# namespace without spawning a helper per namespace.
 
-def capture(iface):
-    """Print one JSON line per IPv4 packet received on IFACE until killed."""
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def socket_in(ns, *args):
+    """A socket created in network namespace NS."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/var/run/netns/{ns}", os.O_RDONLY)
+    try:
+        if _libc.setns(target, CLONE_NEWNET):
+            raise OSError(ctypes.get_errno(), f"setns {ns}")
+        return socket.socket(*args)
+    finally:
+        _libc.setns(home, CLONE_NEWNET)
+        os.close(home)
+        os.close(target)
+
+
+def capture_socket(ns, iface):
+    s = socket_in(ns, socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
     s.bind((iface, ETH_P_IP))
-    print("ready", flush=True)
-    while True:
-        frame, addr = s.recvfrom(65535)
-        if addr[2] == socket.PACKET_OUTGOING:
-            continue
-        dmac = frame[0:6].hex()
-        ip = frame[14:]
-        ihl = (ip[0] & 15) * 4
-        rec = {"if": iface, "mac": dmac, "ttl": ip[8], "proto": ip[9],
-               "src": socket.inet_ntoa(ip[12:16]), "dst": socket.inet_ntoa(ip[16:20]),
-               "id": struct.unpack("!H", ip[4:6])[0]}
-        if ip[9] == 1 and len(ip) >= ihl + 8 + 20:
-            icmp = ip[ihl:]
-            inner = icmp[8:]
-            rec.update(icmp=[icmp[0], icmp[1], struct.unpack("!H", icmp[6:8])[0]],
-                       inner_id=struct.unpack("!H", inner[4:6])[0],
-                       inner_dst=socket.inet_ntoa(inner[16:20]))
-        print(json.dumps(rec), flush=True)
+    s.setblocking(False)
+    return s
 
 
-def send(path):
-    """Send the packets described in PATH (JSON list) with raw sockets."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    for p in json.load(open(path)):
-        payload = bytes(p["size"] - 28)
-        udp = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0) + payload
-        frag = 0x4000 if p["df"] else 0
-        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, p["tos"], 20 + len(udp), p["id"], frag,
-                          p["ttl"], 17, 0, socket.inet_aton(p["src"]),
-                          socket.inet_aton(p["dst"]))
-        try:
-            s.sendto(hdr + udp, (p["dst"], 0))
-        except OSError:
-            pass
-        time.sleep(0.004)
+def parse(frame):
+    """The fields of an IPv4 frame that make up a packet's fate."""
+    ip = frame[14:]
+    ihl = (ip[0] & 15) * 4
+    rec = {"mac": frame[0:6].hex(), "ttl": ip[8], "proto": ip[9],
+           "src": socket.inet_ntoa(ip[12:16]), "id": struct.unpack("!H", ip[4:6])[0]}
+    if ip[9] == 1 and len(ip) >= ihl + 8 + 20:
+        icmp = ip[ihl:]
+        rec["icmp"] = (icmp[0], icmp[1], struct.unpack("!H", icmp[6:8])[0])
+        rec["inner_id"] = struct.unpack("!H", icmp[12:14])[0]
+    return rec
+
+
+def packet(p):
+    payload = bytes(p["size"] - 28)
+    udp = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0) + payload
+    frag = 0x4000 if p["df"] else 0
+    return struct.pack("!BBHHHBBH4s4s", 0x45, p["tos"], 20 + len(udp), p["id"], frag,
+                       p["ttl"], 17, 0, socket.inet_aton(p["src"]),
+                       socket.inet_aton(p["dst"])) + udp
 
 
 # --- the test ---------------------------------------------------------------
@@ -112,12 +120,14 @@ class Topology:
               "net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000")
         for n, a in ((r1, "198.51.100.2/25"), (r2, "198.51.100.130/25")):
             gw = "198.51.100.1" if n == r1 else "198.51.100.129"
-            # Proxy ARP for 10/8 (routed to a dummy device) resolves every next hop
-            # the router may pick on the link.
+            # Proxy ARP for 10/8 (routed to a dummy device), answering at once,
+            # resolves every next hop the router may pick on the link: no fate
+            # depends on how long an ARP exchange takes.
             ns_sh(n, f"ip addr add {a} dev r0; ip link set r0 up; ip link set lo up; "
                   f"ip link add dummy0 type dummy; ip link set dummy0 up; "
                   f"ip route add 10.0.0.0/8 dev dummy0; "
                   f"ip route add default via {gw}; sysctl -qw net.ipv4.conf.r0.proxy_arp=1 "
+                  f"net.ipv4.neigh.r0.proxy_delay=0 "
                   f"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0")
         # The per-peer error limiter of ip_error is global (init_net).
         sh("sysctl", "-qw", "net.ipv4.route.error_cost=0")
@@ -220,29 +230,44 @@ def run_phase(topo, pkts, first_id):
     for attempt in range(ATTEMPTS):
         for i, p in enumerate(pkts):
             sends.append(dict(p, id=(first_id + attempt * len(pkts) + i) & 0xffff))
-    path = f"/tmp/rdstd-{os.getpid()}.json"
-    json.dump(sends, open(path, "w"))
-    here = os.path.abspath(__file__)
-    caps = []
-    for n, iface in (("r1", "r0"), ("r2", "r0"), ("snd", "snd0")):
-        c = subprocess.Popen(["ip", "netns", "exec", topo.ns[n], "python3", here, "capture",
-                              iface], stdout=subprocess.PIPE, text=True)
-        c.stdout.readline()
-        caps.append((n, c))
-    sh("ip", "netns", "exec", topo.ns["snd"], "python3", here, "send", path)
-    time.sleep(0.5)
+    caps = {n: capture_socket(topo.ns[n], iface)
+            for n, iface in (("r1", "r0"), ("r2", "r0"), ("snd", "snd0"))}
+    tx = socket_in(topo.ns["snd"], socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     obs = {}
-    for n, c in caps:
-        c.send_signal(signal.SIGTERM)
-        out, _ = c.communicate()
-        for line in out.splitlines():
-            r = json.loads(line)
-            if n == "snd":
-                if "icmp" in r and r["src"] == "192.0.2.1":
-                    obs.setdefault(r["inner_id"], []).append(("icmp", *r["icmp"]))
-            elif r["proto"] == 17:
-                obs.setdefault(r["id"], []).append((n, r["ttl"], r["mac"]))
-    os.unlink(path)
+
+    def drain(timeout):
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select(list(caps.values()), [], [], left)
+            for n, c in caps.items():
+                if c not in ready:
+                    continue
+                while True:
+                    try:
+                        frame, addr = c.recvfrom(65535)
+                    except BlockingIOError:
+                        break
+                    if addr[2] == socket.PACKET_OUTGOING:
+                        continue
+                    r = parse(frame)
+                    if n == "snd":
+                        if "icmp" in r and r["src"] == "192.0.2.1":
+                            obs.setdefault(r["inner_id"], []).append(("icmp", *r["icmp"]))
+                    elif r["proto"] == 17:
+                        obs.setdefault(r["id"], []).append((n, r["ttl"], r["mac"]))
+
+    for s in sends:
+        try:
+            tx.sendto(packet(s), (s["dst"], 0))
+        except OSError:
+            pass
+        drain(0.004)
+    drain(0.5)
+    for c in list(caps.values()) + [tx]:
+        c.close()
     return [sorted(obs.get(s["id"], [])) or [("dropped",)] for s in sends], sends
 
 
@@ -256,11 +281,9 @@ def run_seed(seed, load, unload):
         sh("sh", "-c", load if mode == "rdst" else unload)
         topo = Topology(f"{seed}{mode[0]}")
         try:
-            for c in cmds:
-                ns_sh(topo.ns["rtr"], c)
+            ns_sh(topo.ns["rtr"], "set -e\n" + "\n".join(cmds))
             fates, sends = run_phase(topo, pkts, 1)
-            for c in changes:
-                ns_sh(topo.ns["rtr"], c, check=False)
+            ns_sh(topo.ns["rtr"], "\n".join(changes), check=False)
             more, more_sends = run_phase(topo, pkts, 1 + ATTEMPTS * len(pkts))
             results[mode] = (fates + more, sends + more_sends)
         finally:
@@ -285,10 +308,6 @@ def run_seed(seed, load, unload):
 
 def main():
     args = sys.argv[1:]
-    if args and args[0] == "capture":
-        return capture(args[1])
-    if args and args[0] == "send":
-        return send(args[1])
     load, unload = "true", "true"
     while args and args[0].startswith("--"):
         opt, val = args[0], args[1]
