@@ -120,13 +120,15 @@ class Topology:
               "net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000")
         for n, a in ((r1, "198.51.100.2/25"), (r2, "198.51.100.130/25")):
             gw = "198.51.100.1" if n == r1 else "198.51.100.129"
-            # Proxy ARP for 10/8 (routed to a dummy device), answering at once,
-            # resolves every next hop the router may pick on the link: no fate
-            # depends on how long an ARP exchange takes.
+            # Proxy ARP for 10/8 (routed to a dummy device; proxy ARP needs
+            # forwarding), answering at once, resolves every next hop the router
+            # may pick on the link: no fate depends on whether an ARP exchange
+            # times out within the capture window.
             ns_sh(n, f"ip addr add {a} dev r0; ip link set r0 up; ip link set lo up; "
                   f"ip link add dummy0 type dummy; ip link set dummy0 up; "
                   f"ip route add 10.0.0.0/8 dev dummy0; "
-                  f"ip route add default via {gw}; sysctl -qw net.ipv4.conf.r0.proxy_arp=1 "
+                  f"ip route add default via {gw}; sysctl -qw net.ipv4.ip_forward=1 "
+                  f"net.ipv4.conf.r0.proxy_arp=1 "
                   f"net.ipv4.neigh.r0.proxy_delay=0 "
                   f"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0")
         # The per-peer error limiter of ip_error is global (init_net).
@@ -216,6 +218,7 @@ def make_packets(rng, prefixes):
             dst = socket.inet_ntoa(struct.pack("!I", addr))
         else:
             dst = socket.inet_ntoa(struct.pack("!I", rng.randrange(1 << 24, 224 << 24)))
+        # (A raw socket fills in a 0.0.0.0 source: it stands for 192.0.2.2.)
         src = rng.choice(["192.0.2.2"] * 4 + [f"192.0.2.{i}" for i in range(10, 20)]
                          + ["10.99.0.1", "127.0.0.9", "0.0.0.0"])
         pkts.append({"src": src, "dst": dst, "tos": rng.choice([0, 0, 0x10, 0xa0]),

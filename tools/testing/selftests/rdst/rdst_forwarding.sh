@@ -296,26 +296,32 @@ namespaces_independent()
 	log_test "namespaces have independent caches"
 }
 
-unregister_under_traffic()
+# under_flood CMD...: run CMD while the sender floods the receiver with pings;
+# sets $elapsed_ms to how long CMD took and returns its status.
+under_flood()
 {
-	local t0 t
+	local t0 rc
 
-	ip netns exec "$SND" ping -f -w 8 203.0.113.1 >/dev/null 2>&1 &
+	ip netns exec "$SND" ping -f -w 6 203.0.113.1 >/dev/null 2>&1 &
 	sleep 1
 	t0=$(date +%s%N)
-	ip -n "$RTR" link del rtr1
-	check_err $? "deleting the output device failed"
-	t=$(( ($(date +%s%N) - t0) / 1000000 ))
+	"$@"
+	rc=$?
+	elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	wait
+	return $rc
+}
+
+unregister_under_traffic()
+{
+	local t
+
+	under_flood ip -n "$RTR" link del rtr1
+	check_err $? "deleting the output device failed"
+	t=$elapsed_ms
 	[ "$t" -lt 5000 ]
 	check_err $? "unregistering the device took $t ms"
-	ip -n "$RTR" link add rtr1 type veth peer name rcv0 netns "$RCV"
-	ip -n "$RTR" addr add 198.51.100.1/24 dev rtr1
-	ip -n "$RCV" addr add 198.51.100.2/24 dev rcv0
-	ip -n "$RTR" link set rtr1 up
-	ip -n "$RCV" link set rcv0 up
-	ip -n "$RCV" route add default via 198.51.100.1
-	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
+	topo_link_receiver
 	slowwait 5 ping_ok 203.0.113.1 1
 	check_err $? "forwarding fails after the device was re-created"
 	log_test "device unregister under traffic completes in $t ms"
@@ -323,15 +329,11 @@ unregister_under_traffic()
 
 rmmod_under_traffic()
 {
-	local t0 t
+	local t
 
-	ip netns exec "$SND" ping -f -w 6 203.0.113.1 >/dev/null 2>&1 &
-	sleep 1
-	t0=$(date +%s%N)
-	rdst_unload
+	under_flood rdst_unload
 	check_err $? "rmmod failed"
-	t=$(( ($(date +%s%N) - t0) / 1000000 ))
-	wait
+	t=$elapsed_ms
 	[ ! -d /sys/module/rdst ]
 	check_err $? "module still loaded"
 	[ "$t" -lt 10000 ]

@@ -140,19 +140,13 @@ topo_create()
 {
 	setup_ns SND RTR RCV || return 1
 	ip -n "$SND" link add snd0 type veth peer name rtr0 netns "$RTR"
-	ip -n "$RTR" link add rtr1 type veth peer name rcv0 netns "$RCV"
 	ip -n "$SND" addr add 192.0.2.2/24 dev snd0
 	ip -n "$RTR" addr add 192.0.2.1/24 dev rtr0
-	ip -n "$RTR" addr add 198.51.100.1/24 dev rtr1
-	ip -n "$RCV" addr add 198.51.100.2/24 dev rcv0
 	ip -n "$RCV" addr add 203.0.113.1/32 dev lo
 	ip -n "$SND" link set snd0 up
 	ip -n "$RTR" link set rtr0 up
-	ip -n "$RTR" link set rtr1 up
-	ip -n "$RCV" link set rcv0 up
 	ip -n "$SND" route add default via 192.0.2.1
-	ip -n "$RCV" route add default via 198.51.100.1
-	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
+	topo_link_receiver
 	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1
 	# ICMP errors are rate-limited per peer and globally; fates compare
 	# only if every packet gets its answer.
@@ -162,6 +156,18 @@ topo_create()
 	sysctl -qw net.ipv4.route.error_cost=0
 	# Warm ARP both ways so the first measured packets are not queued.
 	ip netns exec "$SND" ping -c1 -W2 198.51.100.2 >/dev/null 2>&1
+}
+
+# topo_link_receiver: (re)create the router -> receiver link and its routes.
+topo_link_receiver()
+{
+	ip -n "$RTR" link add rtr1 type veth peer name rcv0 netns "$RCV"
+	ip -n "$RTR" addr add 198.51.100.1/24 dev rtr1
+	ip -n "$RCV" addr add 198.51.100.2/24 dev rcv0
+	ip -n "$RTR" link set rtr1 up
+	ip -n "$RCV" link set rcv0 up
+	ip -n "$RCV" route add default via 198.51.100.1
+	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
 }
 
 topo_destroy()
