@@ -11,7 +11,7 @@ set -euo pipefail
 
 . "$(dirname "$0")/../build/env.sh"
 
-log=$RDST_CACHE/log
+log=$RDST_LOG
 mkdir -p "$log"
 out=$log/check.out
 start=$SECONDS
