@@ -4,7 +4,8 @@
 # README command 1's last step, run inside the guest by `make`: build a
 # sender -> router -> receiver topology, load rdst, forward real traffic
 # through the router and show what rdst did.
-set -euo pipefail
+# Not -u: the kselftest libraries sourced below read unset variables.
+set -eo pipefail
 
 lib=$(readlink -f "$RDST_BUILD/kernel/source")/tools/testing/selftests/rdst/rdst_lib.sh
 # shellcheck source=testing/selftests/rdst/rdst_lib.sh
@@ -36,7 +37,7 @@ slab
 
 say "unloading: hooks off, cache flushed, garbage drained, slab destroyed"
 rdst_unload
-dmesg | grep -E 'rdst' | tail -4 | sed 's/^/    /'
+dmesg | grep -E '\] rdst: ' | tail -4 | sed 's/^/    /'
 
 cat <<'NEXT'
 

@@ -36,7 +36,8 @@ unsafe impl<T> Send for KmemCache<T> {}
 unsafe impl<T> Sync for KmemCache<T> {}
 
 impl<T> KmemCache<T> {
-    /// Creates a cache named `name`, aligned to the hardware cache line.
+    /// Creates a cache named `name`, aligned to the hardware cache line and never merged with
+    /// another cache (so `/proc/slabinfo` shows its objects under `name`).
     pub fn new(name: &'static CStr) -> Result<Self> {
         // SAFETY: all-zero arguments are the defaults (no constructor, no usercopy region).
         let mut args: bindings::kmem_cache_args = unsafe { core::mem::zeroed() };
@@ -48,7 +49,10 @@ impl<T> KmemCache<T> {
                 name.as_char_ptr(),
                 core::mem::size_of::<T>() as u32,
                 &mut args,
-                1 << bindings::_slab_flag_bits__SLAB_HWCACHE_ALIGN,
+                // Never merged with a compatible cache: the owner's objects stay
+                // countable under its own name.
+                (1 << bindings::_slab_flag_bits__SLAB_HWCACHE_ALIGN)
+                    | (1 << bindings::_slab_flag_bits__SLAB_NO_MERGE),
             )
         };
         // INVARIANT: a non-null return is a live cache with `T`'s layout.

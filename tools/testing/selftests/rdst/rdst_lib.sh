@@ -4,7 +4,7 @@
 # Shared helpers for rdst's selftests: TAP through ktap_helpers, the
 # check_err/log_test idiom of net/forwarding, and finding the module.
 
-DIR="$(dirname "$(readlink -f "$0")")"
+DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 KSFT_SKIP=4
 
 source "$DIR/../kselftest/ktap_helpers.sh" || exit $KSFT_SKIP
