@@ -138,7 +138,14 @@ impl StatShow for NetCache {
         let cached = self.table.lock().len() as u64;
         let entries = self.dst.entries().max(0) as u64;
         let garbage = self.dst.garbage().len() as u64;
-        self.stats.show(out, [("entries", entries), ("cached", cached), ("garbage", garbage)])
+        self.stats.show(
+            out,
+            [
+                ("entries", entries),
+                ("cached", cached),
+                ("garbage", garbage),
+            ],
+        )
     }
 }
 
@@ -277,7 +284,9 @@ impl NetCache {
         let mut w = self.table.lock();
         // Another CPU may have cached the same flow meanwhile: keep the first.
         let key = entry.data().key;
-        if w.bucket_entries(hash).any(|e| e.hash() == hash && e.data().key == key) {
+        if w.bucket_entries(hash)
+            .any(|e| e.hash() == hash && e.data().key == key)
+        {
             return;
         }
         if w.bucket_entries(hash).count() >= MAX_CHAIN {

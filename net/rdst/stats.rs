@@ -107,7 +107,11 @@ impl Stats {
     }
 
     /// Writes the stat file: gauges first, then the counters, one line per CPU.
-    pub(crate) fn show(&self, out: &mut SeqFile<'_>, gauges: [(&str, u64); 3]) -> core::fmt::Result {
+    pub(crate) fn show(
+        &self,
+        out: &mut SeqFile<'_>,
+        gauges: [(&str, u64); 3],
+    ) -> core::fmt::Result {
         for (name, _) in gauges {
             write!(out, "{name} ")?;
         }

@@ -121,11 +121,12 @@ macro_rules! module_param {
         const _: () = {
             #[link_section = "__param"]
             #[used(compiler)]
-            static PARAM: $crate::module_param::KernelParam = $crate::module_param::KernelParam::new(
-                $crate::c_str!($name),
-                <$t as $crate::module_param::ParamType>::OPS,
-                $var.as_arg(),
-            );
+            static PARAM: $crate::module_param::KernelParam =
+                $crate::module_param::KernelParam::new(
+                    $crate::c_str!($name),
+                    <$t as $crate::module_param::ParamType>::OPS,
+                    $var.as_arg(),
+                );
             const PARM: &str = ::core::concat!("parm=", $name, ":", $desc);
             #[link_section = ".modinfo"]
             #[used(compiler)]

@@ -85,7 +85,11 @@ impl NetDevice {
             return 0;
         }
         // SAFETY: `devconf_all` lives as long as the namespace, which outlives its devices.
-        let all = unsafe { (*(*bindings::dev_net(self.as_ptr())).ipv4.devconf_all).data.as_ptr() };
+        let all = unsafe {
+            (*(*bindings::dev_net(self.as_ptr())).ipv4.devconf_all)
+                .data
+                .as_ptr()
+        };
         // SAFETY: `in_dev` is valid under RCU (above).
         let own = unsafe { (*in_dev).cnf.data.as_ptr() };
         let mut digest: u64 = 1;
@@ -99,7 +103,8 @@ impl NetDevice {
                     core::ptr::read_volatile(own.add(i)),
                 )
             };
-            digest = digest.wrapping_mul(0x100000001b3) ^ ((a as u32 as u64) << 32 | o as u32 as u64);
+            digest =
+                digest.wrapping_mul(0x100000001b3) ^ ((a as u32 as u64) << 32 | o as u32 as u64);
         }
         digest
     }

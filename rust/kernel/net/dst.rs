@@ -109,7 +109,11 @@ impl Dst {
     pub fn dev(&self) -> &NetDevice {
         // SAFETY: a dst holds a reference on its device for its whole life (the device becomes
         // `blackhole_netdev` after `dev_put`, which is never freed).
-        unsafe { NetDevice::from_raw(core::ptr::read_volatile(&raw const self.raw().__bindgen_anon_1.dev).cast_const()) }
+        unsafe {
+            NetDevice::from_raw(
+                core::ptr::read_volatile(&raw const self.raw().__bindgen_anon_1.dev).cast_const(),
+            )
+        }
     }
 
     /// The obsolete state, see [`obsolete`].

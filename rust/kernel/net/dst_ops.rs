@@ -495,7 +495,9 @@ impl<T: DstOps> Adapter<T> {
     ) {
         if T::HAS_IFDOWN {
             // SAFETY: `dst` is a live entry of ours and `dev` its device (callback contract).
-            T::ifdown(unsafe { Entry::from_dst(dst) }, unsafe { NetDevice::from_raw(dev) });
+            T::ifdown(unsafe { Entry::from_dst(dst) }, unsafe {
+                NetDevice::from_raw(dev)
+            });
         }
     }
 
@@ -785,7 +787,11 @@ impl<T: DstOps> PinnedDrop for Table<T> {
 /// The table, locked for changes.
 pub struct TableWriter<'a, T: DstOps> {
     table: &'a Table<T>,
-    inner: crate::sync::lock::Guard<'a, TableInner<T>, crate::sync::lock::spinlock_bh::SpinLockBhBackend>,
+    inner: crate::sync::lock::Guard<
+        'a,
+        TableInner<T>,
+        crate::sync::lock::spinlock_bh::SpinLockBhBackend,
+    >,
 }
 
 impl<T: DstOps> TableWriter<'_, T> {
@@ -801,7 +807,11 @@ impl<T: DstOps> TableWriter<'_, T> {
 
     /// Inserts `entry` under key hash `hash` at the head of its chain, visible to lookups at
     /// once. Returns the entry back if it is already in a table.
-    pub fn insert(&mut self, entry: ARef<Entry<T>>, hash: u64) -> core::result::Result<(), ARef<Entry<T>>> {
+    pub fn insert(
+        &mut self,
+        entry: ARef<Entry<T>>,
+        hash: u64,
+    ) -> core::result::Result<(), ARef<Entry<T>>> {
         let l = &entry.links;
         if l.in_table.get() {
             return Err(entry);
@@ -809,7 +819,8 @@ impl<T: DstOps> TableWriter<'_, T> {
         l.in_table.set(true);
         l.hash.set(hash);
         let bucket = &self.table.buckets[hash as usize & self.table.mask];
-        l.next.store(bucket.load(Ordering::Relaxed), Ordering::Relaxed);
+        l.next
+            .store(bucket.load(Ordering::Relaxed), Ordering::Relaxed);
         let p = entry.as_mut_ptr();
         l.fifo_prev.set(self.inner.fifo_tail);
         l.fifo_next.set(ptr::null_mut());

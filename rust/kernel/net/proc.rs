@@ -78,10 +78,7 @@ impl<T: StatShow> StatFile<T> {
         // SAFETY: `single_open_net` stores the namespace (with a reference) in `private`.
         let net = unsafe { Net::from_raw((*m).private.cast()) };
         if let Some(state) = T::of(net) {
-            let mut out = SeqFile {
-                m,
-                _p: PhantomData,
-            };
+            let mut out = SeqFile { m, _p: PhantomData };
             let _ = state.show(&mut out);
         }
         0
