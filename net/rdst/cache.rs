@@ -138,12 +138,16 @@ impl StatShow for NetCache {
         let cached = self.table.lock().len() as u64;
         let entries = self.dst.entries().max(0) as u64;
         let garbage = self.dst.garbage().len() as u64;
+        let age = self.dst.garbage().oldest_age().unwrap_or(0);
+        // Reading the counters is also when a leak gets noticed without cache pressure.
+        self.warn_leaks();
         self.stats.show(
             out,
             [
                 ("entries", entries),
                 ("cached", cached),
                 ("garbage", garbage),
+                ("garbage_age_ms", u64::from(time::jiffies_to_msecs(age))),
             ],
         )
     }
@@ -381,6 +385,7 @@ impl NetCache {
         self.dev_gen.fetch_add(1, Ordering::AcqRel);
         self.flush();
         self.stats.inc(idx::INVALIDATIONS);
+        self.warn_leaks();
         if event == Event::Unregister {
             let n = self.dst.garbage().dev_put(dev);
             self.stats.add(idx::DEV_PUTS, n);

@@ -2,7 +2,8 @@
 
 //! rdst's per-namespace counters, shown in `/proc/net/stat/rdst` in the style of
 //! `/proc/net/stat/rt_cache`: a header of column names, then one line per possible CPU with
-//! each counter in hex. The gauges (`entries`, `cached`, `garbage`) repeat on every line.
+//! each counter in hex. The gauges (`entries`, `cached`, `garbage`, `garbage_age_ms`) repeat on
+//! every line.
 
 use core::fmt::Write;
 use kernel::{net::proc::SeqFile, percpu, prelude::*};
@@ -110,7 +111,7 @@ impl Stats {
     pub(crate) fn show(
         &self,
         out: &mut SeqFile<'_>,
-        gauges: [(&str, u64); 3],
+        gauges: [(&str, u64); 4],
     ) -> core::fmt::Result {
         for (name, _) in gauges {
             write!(out, "{name} ")?;

@@ -276,6 +276,8 @@ garbage_list_drains()
 	check_err $? "device events did not invalidate"
 	slowwait 10 bash -c "[ \"\$(source $DIR/rdst_lib.sh; rdst_stat $RTR garbage)\" -eq 0 ]"
 	check_err $? "garbage list did not drain: $(rdst_stat "$RTR" garbage) entries"
+	[ "$(rdst_stat "$RTR" garbage_age_ms)" -eq 0 ]
+	check_err $? "an empty garbage list reports an oldest age"
 	log_test "the garbage list drains once holders let go"
 }
 

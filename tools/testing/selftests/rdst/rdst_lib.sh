@@ -123,7 +123,7 @@ rdst_stat()
 		fi
 		while read -r -a line; do
 			case $col in
-			entries|cached|garbage) echo $((16#${line[$c]})); return 0 ;;
+			entries|cached|garbage|garbage_age_ms) echo $((16#${line[$c]})); return 0 ;;
 			esac
 			sum=$((sum + 16#${line[$c]}))
 		done
