@@ -35,6 +35,15 @@ for c in entries cached garbage hits misses inserts gc_evictions decline_local d
 done
 slab
 
+say "the rdst:* tracepoints while 3 more pings cross the router (ftrace)"
+T=/sys/kernel/tracing
+mountpoint -q "$T" || mount -t tracefs nodev "$T"
+: > "$T/trace"
+for e in rdst_miss rdst_hit rdst_insert rdst_alloc rdst_decline; do echo 1 > "$T/events/rdst/$e/enable"; done
+ip netns exec "$SND" ping -q -c 3 -i 0.1 198.51.100.2 > /dev/null
+echo 0 > "$T/events/rdst/enable"
+grep -v '^#' "$T/trace" | sed -E 's/^ *//; s/^(\S+)\s+\[[0-9]+\]\s+\S+\s+/\1 /' | head -12 | sed 's/^/    /'
+
 say "unloading: hooks off, cache flushed, garbage drained, slab destroyed"
 rdst_unload
 dmesg | grep -E '\] rdst: ' | tail -4 | sed 's/^/    /'
@@ -45,5 +54,10 @@ Where to look next:
     /proc/net/stat/rdst                    per-namespace counters (one line per CPU)
     /proc/slabinfo (rdst_cache)             rdst's own slab
     tools/testing/selftests/rdst/           the kselftests (make check runs them)
-    Documentation/networking/rdst.rst       design, parameters, counters, limits
+    /sys/kernel/tracing/events/rdst/        tracepoints of every decision and entry
+    tools/tracing/rdst/                     bpftrace tools (rates, lifetimes, gc, leaks)
+                                            and rdst-graph.sh (function_graph of a hit/miss)
+    Documentation/networking/rdst.rst       design, parameters, counters, tracing, limits
+    Documentation/rust/net-dst.rst          the Rust abstractions rdst is built on
+    make bench                              throughput against vanilla and the flowtable
 NEXT

@@ -12,6 +12,7 @@ use kernel::{
         device::{Event, NetDevice},
         dst::obsolete,
         dst_ops::{DstOps, Entry, Registration, Table},
+        dst_trace::{self, Flow},
         namespace::{Net, PernetData, PernetId},
         netfilter::{self, Hook, Ipv4Hook, Verdict},
         proc::{SeqFile, StatFile, StatShow},
@@ -20,6 +21,7 @@ use kernel::{
     },
     prelude::*,
     siphash,
+    str::CStr,
     sync::rcu,
     time,
     types::ARef,
@@ -165,23 +167,29 @@ impl Hook for CacheHook {
 
 impl NetCache {
     /// The hook: serve the packet from the cache, or let the kernel route it and cache what
-    /// can be cached.
+    /// can be cached. Not inlined, so that kprobes and bpftrace find it as `*rdst*input*`.
+    #[inline(never)]
     fn input(&self, skb: &mut SkBuff, rcu: &rcu::Guard) -> Verdict {
+        let iph = skb.ipv4_header();
+        let dev = skb.dev();
+        let flow = Flow {
+            daddr: iph.daddr,
+            saddr: iph.saddr,
+            iif: dev.ifindex(),
+        };
         if let Err(why) = Self::servable(skb) {
-            self.stats.decline(why);
+            self.decline(&flow, why);
             return Verdict::Accept;
         }
         let net = self.dst.net();
         if net.fib4_rules_need_l4() {
-            self.stats.decline(Decline::RulesL4);
+            self.decline(&flow, Decline::RulesL4);
             return Verdict::Accept;
         }
-        let iph = skb.ipv4_header();
-        let dev = skb.dev();
         let key = FlowKey {
-            daddr: iph.daddr,
-            saddr: iph.saddr,
-            iif: dev.ifindex(),
+            daddr: flow.daddr,
+            saddr: flow.saddr,
+            iif: flow.iif,
             mark: skb.mark(),
             dscp: iph.dscp(),
         };
@@ -190,6 +198,7 @@ impl NetCache {
         let dev_gen = self.dev_gen.load(Ordering::Acquire);
         let in_conf = dev.ipv4_route_conf_digest(rcu);
 
+        let mut stale = None;
         if let Some(e) = self.table.lookup(hash, rcu, |e| e.data().key == key) {
             let f = e.data();
             if e.genid() == genid
@@ -202,18 +211,37 @@ impl NetCache {
                 skb.set_ipcb_flags(f.ipcb);
                 e.dst().touch(time::jiffies());
                 self.stats.inc(idx::HITS);
+                dst_trace::hit(e.dst(), &flow);
                 return Verdict::Accept;
             }
             self.stats.inc(idx::STALE);
             let mut w = self.table.lock();
             if let Some(old) = w.remove(e) {
-                self.dst.garbage().retire(old);
+                self.retire(old, c_str!("stale"));
             }
+            stale = Some(e.dst());
         }
-
         self.stats.inc(idx::MISSES);
+        dst_trace::miss(stale, &flow);
+        self.miss(skb, key, &flow, hash, (genid, dev_gen, in_conf), rcu)
+    }
+
+    /// The miss path: the kernel routes the packet; the decision is cached if the key can
+    /// reproduce it. `gens` are the generations and input device digest read before the lookup.
+    #[inline(never)]
+    fn miss(
+        &self,
+        skb: &mut SkBuff,
+        key: FlowKey,
+        flow: &Flow,
+        hash: u64,
+        (genid, dev_gen, in_conf): (i32, u32, u64),
+        rcu: &rcu::Guard,
+    ) -> Verdict {
+        let net = self.dst.net();
         let before = skb.ipcb_flags();
-        let rt = match route::input_noref(skb, iph.daddr, iph.saddr, iph.tos, rcu) {
+        let tos = skb.ipv4_header().tos;
+        let rt = match route::input_noref(skb, flow.daddr, flow.saddr, tos, rcu) {
             Ok(rt) => rt,
             Err(e) => {
                 // Drop the packet as `ip_rcv_finish_core` would, rather than have the kernel
@@ -221,7 +249,7 @@ impl NetCache {
                 if e == EXDEV {
                     net.count_rp_filter_drop();
                 }
-                self.stats.decline(Decline::RouteError);
+                self.decline(flow, Decline::RouteError);
                 return Verdict::Drop;
             }
         };
@@ -246,21 +274,33 @@ impl NetCache {
             None
         };
         if let Some(why) = why {
-            self.stats.decline(why);
+            self.decline(flow, why);
             return Verdict::Accept;
         }
-        let flow = CachedFlow {
+        let cached = CachedFlow {
             key,
             dev_gen,
             in_conf,
             out_conf: rt.dev().ipv4_route_conf_digest(rcu),
             ipcb: added & (ipskb::DOREDIRECT | ipskb::NOPOLICY),
         };
-        match self.dst.alloc_from(rt, genid, flow) {
-            Ok(entry) => self.insert(entry, hash),
+        match self.dst.alloc_from(rt, genid, cached) {
+            Ok(entry) => self.insert(entry, hash, flow),
             Err(_) => self.stats.inc(idx::ALLOC_FAILURES),
         }
         Verdict::Accept
+    }
+
+    fn decline(&self, flow: &Flow, why: Decline) {
+        self.stats.decline(why);
+        dst_trace::decline(flow, why.name());
+    }
+
+    /// Hands an entry removed from the table to the garbage list, saying why.
+    fn retire(&self, entry: ARef<Entry<RouteOps>>, reason: &CStr) {
+        let age = time::jiffies().wrapping_sub(entry.born());
+        dst_trace::evict(entry.dst(), reason, time::jiffies_to_msecs(age));
+        self.dst.garbage().retire(entry);
     }
 
     /// Packets whose route the key cannot reproduce, or that are not rdst's to route.
@@ -284,7 +324,7 @@ impl NetCache {
         Ok(())
     }
 
-    fn insert(&self, entry: ARef<Entry<RouteOps>>, hash: u64) {
+    fn insert(&self, entry: ARef<Entry<RouteOps>>, hash: u64, flow: &Flow) {
         let mut w = self.table.lock();
         // Another CPU may have cached the same flow meanwhile: keep the first.
         let key = entry.data().key;
@@ -296,15 +336,17 @@ impl NetCache {
         if w.bucket_entries(hash).count() >= MAX_CHAIN {
             // The least recently used of the chain makes room.
             if let Some(victim) = w.remove_min_in_chain(hash, |e| e.dst().lastuse()) {
-                self.dst.garbage().retire(victim);
+                self.retire(victim, c_str!("chain"));
                 self.stats.inc(idx::CHAIN_EVICTIONS);
             }
         }
         while w.len() >= self.gc_thresh {
             let Some(oldest) = w.pop_oldest() else { break };
-            self.dst.garbage().retire(oldest);
+            self.retire(oldest, c_str!("thresh"));
             self.stats.inc(idx::GC_EVICTIONS);
         }
+        // A fresh entry is in no table: the insertion cannot fail.
+        dst_trace::insert(entry.dst(), flow);
         if w.insert(entry, hash).is_ok() {
             self.stats.inc(idx::INSERTS);
         }
@@ -312,6 +354,7 @@ impl NetCache {
 
     /// `dst_ops.gc`: evict idle entries first, then the oldest, until the cache is back under
     /// seven eighths of `gc_thresh`.
+    #[inline(never)]
     fn collect(&self) {
         self.stats.inc(idx::GC_RUNS);
         let now = time::jiffies();
@@ -326,28 +369,32 @@ impl NetCache {
             |e| now.wrapping_sub(e.dst().lastuse()) as u64 > idle,
             |e| {
                 evicted += 1;
-                self.dst.garbage().retire(e);
+                self.retire(e, c_str!("idle"));
             },
         );
         self.gc_cursor.store(next, Ordering::Relaxed);
         while w.len() > target {
             let Some(oldest) = w.pop_oldest() else { break };
-            self.dst.garbage().retire(oldest);
+            self.retire(oldest, c_str!("oldest"));
             evicted += 1;
         }
+        let cached = w.len();
         drop(w);
         self.stats.add(idx::GC_EVICTIONS, evicted);
+        dst_trace::gc(cached, evicted, self.dst.garbage().len());
         self.warn_leaks();
     }
 
     /// Retires every cached entry (device events, namespace exit).
     fn flush(&self) {
         let mut w = self.table.lock();
-        w.clear(|e| self.dst.garbage().retire(e));
+        w.clear(|e| self.retire(e, c_str!("flush")));
     }
 
-    /// Reports garbage entries retired long ago and still held, once per minute at most.
+    /// Reports garbage entries retired long ago and still held, once per minute at most (and
+    /// each listed entry to tracers, see `rdst_garbage`).
     fn warn_leaks(&self) {
+        self.dst.garbage().trace();
         let limit = time::msecs_to_jiffies(LEAK_AGE_MS);
         let Some(age) = self.dst.garbage().oldest_age() else {
             return;

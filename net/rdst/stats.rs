@@ -6,7 +6,7 @@
 //! every line.
 
 use core::fmt::Write;
-use kernel::{net::proc::SeqFile, percpu, prelude::*};
+use kernel::{c_str, net::proc::SeqFile, percpu, prelude::*, str::CStr};
 
 /// Why a packet was left to the kernel's own routing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,44 @@ pub(crate) enum Decline {
     Race,
 }
 
+impl Decline {
+    /// Every reason, in column order.
+    const ALL: [Decline; 13] = [
+        Self::HasDst,
+        Self::Socket,
+        Self::Options,
+        Self::RulesL4,
+        Self::Tunnel,
+        Self::L3mdev,
+        Self::Local,
+        Self::Multipath,
+        Self::Lwtunnel,
+        Self::Metrics,
+        Self::Exception,
+        Self::RouteError,
+        Self::Race,
+    ];
+
+    /// The reason's name, in the stat file (`decline_NAME`) and the `rdst_decline` event.
+    pub(crate) fn name(self) -> &'static CStr {
+        match self {
+            Self::HasDst => c_str!("has_dst"),
+            Self::Socket => c_str!("socket"),
+            Self::Options => c_str!("options"),
+            Self::RulesL4 => c_str!("rules_l4"),
+            Self::Tunnel => c_str!("tunnel"),
+            Self::L3mdev => c_str!("l3mdev"),
+            Self::Local => c_str!("local"),
+            Self::Multipath => c_str!("multipath"),
+            Self::Lwtunnel => c_str!("lwtunnel"),
+            Self::Metrics => c_str!("metrics"),
+            Self::Exception => c_str!("exception"),
+            Self::RouteError => c_str!("route_error"),
+            Self::Race => c_str!("race"),
+        }
+    }
+}
+
 /// Indices of the counters, in column order.
 pub(crate) mod idx {
     pub(crate) const HITS: usize = 0;
@@ -56,7 +94,8 @@ pub(crate) mod idx {
     pub(crate) const DECLINE: usize = 11;
 }
 
-const NAMES: [&str; idx::DECLINE + 13] = [
+/// Names of the counters before the declines.
+const NAMES: [&str; idx::DECLINE] = [
     "hits",
     "misses",
     "inserts",
@@ -68,22 +107,9 @@ const NAMES: [&str; idx::DECLINE + 13] = [
     "alloc_failures",
     "dev_puts",
     "leak_warnings",
-    "decline_has_dst",
-    "decline_socket",
-    "decline_options",
-    "decline_rules_l4",
-    "decline_tunnel",
-    "decline_l3mdev",
-    "decline_local",
-    "decline_multipath",
-    "decline_lwtunnel",
-    "decline_metrics",
-    "decline_exception",
-    "decline_route_error",
-    "decline_race",
 ];
 
-pub(crate) const N: usize = NAMES.len();
+pub(crate) const N: usize = idx::DECLINE + Decline::ALL.len();
 
 /// The counters of one namespace.
 pub(crate) struct Stats(percpu::Counters<N>);
@@ -118,6 +144,9 @@ impl Stats {
         }
         for name in NAMES {
             write!(out, "{name} ")?;
+        }
+        for why in Decline::ALL {
+            write!(out, "decline_{} ", why.name())?;
         }
         writeln!(out)?;
         for cpu in percpu::possible_cpus() {

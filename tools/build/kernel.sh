@@ -9,7 +9,7 @@
 # each flavour builds out of tree (O=) in a directory keyed by the kernel
 # version, the flavour's resolved configuration and the toolchain, so a
 # changed key starts a fresh build while everything else is incremental.
-# The overlay (rust/, patches/) is laid onto the source touching only files
+# The overlay (include/, rust/, patches/) is laid onto the source touching only files
 # whose content changed; the modules are built with M= from a copy of the
 # repository's module sources and copied to build/ (fast) or build/debug/.
 set -euo pipefail
@@ -72,7 +72,7 @@ fi
 
 # Rebuild only when an input changed: the overlay, the module sources or
 # this script.  A build interrupted half-way leaves no stamp.
-inputs=$(cd "$RDST_TOP" && find rust patches net samples Kbuild tools/build -type f 2>/dev/null \
+inputs=$(cd "$RDST_TOP" && find include rust patches net samples Kbuild tools/build -type f 2>/dev/null \
 	| LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 stamp=$obj/.rdst-built-$inputs
 if [ -e "$stamp" ]; then

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ABSENT = b"\0rdst-absent\0"
 # Directories of the repository that mirror the same paths in the kernel tree.
-MIRRORED = ["rust", "tools/testing/selftests/rdst"]
+MIRRORED = ["include", "rust", "tools/testing/selftests/rdst"]
 
 
 def main() -> int:

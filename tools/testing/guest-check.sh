@@ -40,6 +40,10 @@ for p in $progs; do
 	esac
 done
 
+# The documentation renders without warnings (docutils, as TAP).
+echo "# suite: docs"
+python3 "$RDST_TOP/tools/testing/docs_check.py" || echo "# docs_check.py exited with status $?"
+
 if [ -w "$kmemleak" ]; then
 	echo scan > "$kmemleak"; sleep 5; echo scan > "$kmemleak"
 	# The report goes to the kernel log so that the host judges it there.

@@ -26,6 +26,7 @@
 use super::{
     device::NetDevice,
     dst::{obsolete, Dst},
+    dst_trace,
     namespace::Net,
     route::Rtable,
 };
@@ -36,7 +37,7 @@ use crate::{
     new_spinlock_bh,
     prelude::*,
     sync::{rcu, Arc, SpinLockBh},
-    time::{jiffies, Jiffies},
+    time::{jiffies, jiffies_to_msecs, Jiffies},
     types::{ARef, AlwaysRefCounted, Opaque},
 };
 use core::{
@@ -333,7 +334,9 @@ impl<T: DstOps> Registration<T> {
             ptr::addr_of_mut!((*raw).data).write(data);
         }
         // SAFETY: `dst_alloc` returned the one reference, owned by the `ARef` from now on.
-        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) })
+        let entry: ARef<Entry<T>> = unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) };
+        dst_trace::alloc(entry.dst(), route.dev().ifindex(), src.rt_type as u8, self.entries());
+        Ok(entry)
     }
 
     /// # Safety
@@ -482,7 +485,9 @@ impl<T: DstOps> Adapter<T> {
         if T::HAS_DESTROY {
             T::destroy(entry);
         }
-        reg.garbage.unlink(entry);
+        let from_garbage = reg.garbage.unlink(entry);
+        let age = jiffies_to_msecs(jiffies().wrapping_sub(entry.born()));
+        dst_trace::destroy(entry.dst(), age, from_garbage);
         // SAFETY: the data was initialised in `alloc_from` and is never used again; the kernel
         // frees the memory after this returns.
         unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*entry.as_mut_ptr()).data)) };
@@ -606,7 +611,7 @@ impl<T: DstOps> GarbageList<T> {
     /// once.
     pub fn retire(&self, entry: ARef<Entry<T>>) {
         entry.dst().set_obsolete(obsolete::KILL);
-        {
+        let listed = {
             let mut g = self.inner.lock();
             let e = &entry.links;
             if !e.on_garbage.get() {
@@ -623,15 +628,19 @@ impl<T: DstOps> GarbageList<T> {
                 g.tail = p;
                 g.len += 1;
             }
-        }
+            g.len
+        };
+        // Diagnostic only: other holders may come and go meanwhile.
+        dst_trace::retire(entry.dst(), entry.dst().refcount().saturating_sub(1), listed);
         drop(entry);
     }
 
-    fn unlink(&self, entry: &Entry<T>) {
+    /// Takes `entry` off the list; returns whether it was listed.
+    fn unlink(&self, entry: &Entry<T>) -> bool {
         let mut g = self.inner.lock();
         let e = &entry.links;
         if !e.on_garbage.replace(false) {
-            return;
+            return false;
         }
         let (prev, next) = (e.garbage_prev.get(), e.garbage_next.get());
         // SAFETY: neighbours of a listed entry are listed, hence alive; we hold the lock.
@@ -645,6 +654,7 @@ impl<T: DstOps> GarbageList<T> {
             None => g.tail = prev,
         }
         g.len -= 1;
+        true
     }
 
     /// Calls `f` on every listed entry, oldest first, under the list's lock (softirqs off): `f`
@@ -669,7 +679,22 @@ impl<T: DstOps> GarbageList<T> {
                 n += 1;
             }
         });
+        dst_trace::dev_put(dev.ifindex(), n);
         n
+    }
+
+    /// Emits an `rdst_garbage` event for every listed entry, if that event is enabled: how
+    /// leak finders see entries that nothing else happens to.
+    pub fn trace(&self) {
+        if !dst_trace::garbage_enabled() {
+            return;
+        }
+        let now = jiffies();
+        self.for_each(|e| {
+            let age = jiffies_to_msecs(now.wrapping_sub(e.links.retired.get()));
+            // Listed entries hold no reference of the list's: every count is someone else's.
+            dst_trace::garbage(e.dst(), age, e.dst().refcount(), e.dst().dev().ifindex());
+        });
     }
 
     /// The number of listed entries.

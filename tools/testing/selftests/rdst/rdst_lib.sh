@@ -93,6 +93,14 @@ log_test()
 	RETMSG=
 }
 
+# log_test_skip NAME REASON: a case that cannot run here.
+log_test_skip()
+{
+	ktap_test_skip "$1 ($2)"
+	RET=0
+	RETMSG=
+}
+
 # run_tests: run every case named in $ALL_TESTS with a plan.
 run_tests()
 {

@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the fast guest (tools/bench/run.sh): forwarding throughput of
+# a router namespace for each scenario and variant, in one boot.
+#
+#   SND --veth--> RTR --veth--> RCV
+#   pktgen        forwards      drops at PRE_ROUTING (nft, priority -300,
+#                               before any rdst hook: the same cost for all)
+#
+# Variants, interleaved run by run: vanilla (rdst not loaded), rdst, and the
+# nftables flowtable software fast path (rdst not loaded).  A run lets
+# pktgen (kpktgend_0, count 0) saturate the router for WARM s, then reads
+# Ip:ForwDatagrams of RTR over SECS s.  Writes CSV lines
+#   scenario,variant,run,pps
+# to $1, path costs (bpftrace) to $1.costs, and slab figures to $1.slab.
+set -u
+
+out=${1:?usage: guest-bench.sh OUT.csv}
+RUNS=${RDST_BENCH_RUNS:-5}
+SECS=${RDST_BENCH_SECS:-3}
+WARM=1
+FIB=${RDST_BENCH_FIB:-500000}
+RULES=1000
+KO=$RDST_BUILD/rdst.ko
+SND=bsnd RTR=brtr RCV=brcv
+
+say() { echo ">>> bench: $*" >&2; }
+rdst_off() { [ -d /sys/module/rdst ] && rmmod rdst; return 0; }
+rdst_on() { [ -d /sys/module/rdst ] || insmod "$KO" "$@"; }
+
+topo()
+{
+	local ns
+	for ns in $SND $RTR $RCV; do ip netns del $ns 2>/dev/null; ip netns add $ns; done
+	ip -n $SND link add snd0 type veth peer name rtr0 netns $RTR
+	ip -n $RTR link add rtr1 type veth peer name rcv0 netns $RCV
+	ip -n $SND addr add 192.0.2.2/24 dev snd0
+	ip -n $RTR addr add 192.0.2.1/24 dev rtr0
+	ip -n $RTR addr add 198.51.100.1/24 dev rtr1
+	ip -n $RCV addr add 198.51.100.2/24 dev rcv0
+	for l in "$SND snd0" "$RTR rtr0" "$RTR rtr1" "$RCV rcv0"; do
+		set -- $l; ip -n "$1" link set "$2" up
+	done
+	ip -n $RTR route add 203.0.113.0/24 via 198.51.100.2
+	ip -n $RTR route add 10.0.0.0/8 via 192.0.2.2	# flood sources route back (rp_filter)
+	ip netns exec $RTR sysctl -qw net.ipv4.ip_forward=1
+	ip -n $RTR neigh replace 198.51.100.2 lladdr "$(mac $RCV rcv0)" dev rtr1 nud permanent
+	ip -n $RTR neigh replace 192.0.2.2 lladdr "$(mac $SND snd0)" dev rtr0 nud permanent
+	ip netns exec $RCV nft -f - <<-NFT
+	table ip drop { chain pre { type filter hook prerouting priority -300; policy drop; } }
+	NFT
+}
+
+mac() { ip -n "$1" -br link show "$2" | awk '{ print $3 }'; }
+
+rpf() { ip netns exec $RTR sysctl -qw net.ipv4.conf.all.rp_filter="$1" net.ipv4.conf.rtr0.rp_filter="$1"; }
+
+flowtable_on()
+{
+	ip netns exec $RTR nft -f - <<-NFT
+	table inet bench {
+		flowtable ft { hook ingress priority 0; devices = { rtr0, rtr1 }; }
+		chain fwd { type filter hook forward priority 0; meta l4proto udp flow add @ft; }
+	}
+	NFT
+}
+flowtable_off() { ip netns exec $RTR nft delete table inet bench 2>/dev/null; true; }
+
+# pg FILE CMD: one pktgen command in the sender's namespace.
+pg()
+{
+	ip netns exec $SND sh -c "echo '$2' > /proc/net/pktgen/$1" ||
+		{ echo "pktgen: $1: $2 failed" >&2; exit 1; }
+}
+
+# pktgen_cfg SRC_MIN SRC_MAX FLOWS FLOWLEN: 64-byte UDP packets from
+# SRC_MIN..SRC_MAX (random when they differ) to 203.0.113.1, until stopped.
+pktgen_cfg()
+{
+	local c
+	pg pgctrl reset
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device snd0"
+	for c in "count 0" "pkt_size 64" "delay 0" "dst 203.0.113.1" \
+		 "dst_mac $(mac $RTR rtr0)" "src_min $1" "src_max $2" \
+		 "udp_src_min 9" "udp_src_max 9" "udp_dst_min 9" "udp_dst_max 9" \
+		 "flows $3" "flowlen $4"; do
+		pg snd0 "$c"
+	done
+	[ "$1" = "$2" ] || pg snd0 "flag IPSRC_RND"
+}
+
+forwarded() { ip netns exec $RTR awk '/^Ip: [0-9]/ { print $7 }' /proc/net/snmp; }
+
+# measure: pps forwarded by RTR while pktgen saturates it.
+measure()
+{
+	local a b
+	ip netns exec $SND bash -c 'echo start > /proc/net/pktgen/pgctrl' &
+	sleep "$WARM"
+	a=$(forwarded); sleep "$SECS"; b=$(forwarded)
+	ip netns exec $SND bash -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait
+	echo $(( (b - a) / SECS ))
+}
+
+variant()
+{
+	case $1 in
+	vanilla) flowtable_off; rdst_off ;;
+	rdst) flowtable_off; rdst_on ;;
+	flowtable) rdst_off; flowtable_on ;;
+	esac
+}
+
+scenario()
+{
+	local s=$1 run v pps
+	for run in $(seq 1 "$RUNS"); do
+		for v in vanilla rdst flowtable; do
+			variant $v
+			pps=$(measure)
+			echo "$s,$v,$run,$pps" >> "$out"
+			say "$s $v run $run: $pps pps"
+		done
+	done
+	variant vanilla
+}
+
+# Scenario set-up and tear-down around the shared topology.
+fib_add()
+{
+	say "adding $FIB prefixes to RTR's main table"
+	python3 -c "
+import sys
+n = int(sys.argv[1])
+for i in range(n):
+    a = (64 << 24) + (i << 8)
+    print('route add %d.%d.%d.0/24 via 198.51.100.2' % (a >> 24, a >> 16 & 255, a >> 8 & 255))
+" "$FIB" | ip -n $RTR -batch -
+	say "RTR has $(ip -n $RTR route show | wc -l) routes"
+}
+fib_del() { ip -n $RTR route flush root 64.0.0.0/3; }
+
+rules_add()
+{
+	python3 -c "
+for i in range($RULES):
+    print('rule add from 172.16.%d.%d/32 lookup 100 pref %d' % (i >> 8, i & 255, 100 + i))
+" | ip -n $RTR -batch -
+	say "RTR has $(ip -n $RTR rule show | wc -l) rules"
+}
+rules_del() { ip -n $RTR rule show | awk -F: '$1 >= 100 && $1 < 32766 { print "rule del pref " $1 }' | ip -n $RTR -batch - ; }
+
+costs()
+{
+	# Per-packet cost of rdst's hit path (nf_hook_slow entry to rdst_hit,
+	# dst attached) and miss path (to rdst_insert), against the kernel's
+	# ip_route_input_noref on the same kind of packets, vanilla.  Probe
+	# overhead is in every figure alike.
+	local f=$out.costs
+	pktgen_cfg 192.0.2.2 192.0.2.2 0 0
+	pg snd0 "delay 200000"		# 5 kpps: the probes, not the load, are measured
+	variant rdst
+	timeout 30 bpftrace -e '
+		kprobe:nf_hook_slow { @t[cpu] = nsecs; }
+		tracepoint:rdst:rdst_hit /@t[cpu]/ { @hit_ns = hist(nsecs - @t[cpu]); @hit[0] = stats(nsecs - @t[cpu]); @h_ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
+		interval:s:4 { exit(); }
+		END { clear(@t); }' > "$f.hit" 2>&1 &
+	sleep 2.5; measure > /dev/null; wait
+	pktgen_cfg 10.0.0.1 10.255.255.254 0 0
+	pg snd0 "delay 200000"
+	timeout 30 bpftrace -e '
+		kprobe:nf_hook_slow { @t[cpu] = nsecs; }
+		tracepoint:rdst:rdst_insert /@t[cpu]/ { @m_ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
+		interval:s:4 { exit(); }
+		END { clear(@t); }' > "$f.miss" 2>&1 &
+	sleep 2.5; measure > /dev/null; wait
+	variant vanilla
+	pktgen_cfg 192.0.2.2 192.0.2.2 0 0
+	pg snd0 "delay 200000"
+	timeout 30 bpftrace -e '
+		kprobe:ip_route_input_noref { @t[tid] = nsecs; }
+		kretprobe:ip_route_input_noref /@t[tid]/ { @k_ns[nsecs - @t[tid]] = count(); delete(@t[tid]); }
+		interval:s:4 { exit(); }
+		END { clear(@t); }' > "$f.kernel" 2>&1 &
+	sleep 2.5; measure > /dev/null; wait
+}
+
+: > "$out"
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+topo
+say "kernel $(uname -r), $(nproc) CPUs, runs=$RUNS secs=$SECS"
+
+pktgen_cfg 192.0.2.2 192.0.2.2 0 0
+rpf 0; scenario one_route_rpf0
+rpf 1; scenario one_route_rpf1
+rpf 0
+fib_add; scenario large_fib_$FIB; fib_del
+rules_add; scenario rules_$RULES; rules_del
+pktgen_cfg 10.0.0.1 10.255.255.254 0 0
+scenario miss_flood
+# 1000 concurrent flows, each renewed with a random source after 10 packets:
+# about 90 % of packets hit, 10 % are new flows.
+pktgen_cfg 10.0.0.1 10.255.255.254 1000 10
+scenario mixed_1k_hot
+
+# Slab at the end of a flood with rdst (gc_thresh default), then costs.
+variant rdst
+pktgen_cfg 10.0.0.1 10.255.255.254 0 0
+measure > /dev/null
+{ grep -E '^rdst_cache ' /proc/slabinfo; cat /sys/module/rdst/parameters/gc_thresh; } > "$out.slab"
+costs
+variant vanilla
+say "done"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: forwarding throughput of rdst against the kernel's own paths,
+# every variant in the same boot of the fast kernel (tools/bench/guest-bench.sh),
+# then the table, the ratios, build/bench/results.csv and build/bench/pps.svg
+# (tools/bench/report.py).  Not part of `make check`: it measures, it does
+# not judge.  RDST_BENCH_RUNS, RDST_BENCH_SECS and RDST_BENCH_FIB override the
+# number of runs (5), seconds per run (3) and FIB size (500000).
+set -euo pipefail
+
+. "$(dirname "$0")/../build/env.sh"
+
+out=$RDST_TOP/build/bench
+mkdir -p "$out"
+start=$SECONDS
+echo ">>> bench: booting the fast kernel (about 6 scenarios x 3 variants x ${RDST_BENCH_RUNS:-5} runs)" >&2
+"$RDST_TOP/tools/vm/run" --cpus 2 --memory 4G -- \
+	"$RDST_TOP/tools/bench/guest-bench.sh" "$out/results.csv"
+python3 "$RDST_TOP/tools/bench/report.py" "$out/results.csv" \
+	"$(cat "$RDST_TOP/build/kernel/include/config/kernel.release")"
+echo ">>> bench: took $(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s" >&2

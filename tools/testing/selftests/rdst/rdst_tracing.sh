@@ -1,0 +1,317 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdst's tracepoints and tracing tools against real forwarded traffic: the
+# rdst:* events exist and count what /proc/net/stat/rdst counts, every
+# bpftrace tool of tools/tracing/rdst runs for a few seconds and prints
+# plausible output, and the ftrace recipe shows one miss and one hit.
+
+ALL_TESTS="
+	tracepoints_defined
+	hook_symbols_findable
+	ftrace_events_match_counters
+	bpftrace_rates
+	bpftrace_lifetime
+	bpftrace_gc
+	bpftrace_leaks
+	tools_end_on_duration
+	ftrace_graph_recipe
+"
+
+source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
+
+# The tools live in the rdst repository; the kernel tree carries only the
+# tests.  RDST_TOOLS overrides.
+TOOLS=${RDST_TOOLS:-${RDST_TOP:-$DIR/../../../..}/tools/tracing/rdst}
+T=/sys/kernel/tracing
+OUT=$(mktemp -d)
+
+EVENTS="rdst_hit rdst_miss rdst_insert rdst_decline rdst_alloc rdst_evict rdst_retire
+	rdst_garbage rdst_destroy rdst_gc rdst_dev_put"
+
+cleanup()
+{
+	echo 0 > "$T/events/rdst/enable" 2>/dev/null
+	topo_destroy
+	rdst_unload 2>/dev/null
+	rm -rf "$OUT"
+}
+
+# stat_all COLUMN: a counter summed over every namespace the tools see.
+stat_all()
+{
+	local ns hdr line i c= sum=0
+
+	# The namespace the tools run in (no traffic of its own, but count it).
+	{
+		read -r -a hdr
+		for i in "${!hdr[@]}"; do [ "${hdr[$i]}" = "$1" ] && c=$i; done
+		while read -r -a line; do sum=$((sum + 16#${line[$c]})); done
+	} < /proc/net/stat/rdst
+	for ns in "$SND" "$RTR" "$RCV"; do
+		sum=$((sum + $(rdst_stat "$ns" "$1")))
+	done
+	echo "$sum"
+}
+
+traffic()
+{
+	ip netns exec "$SND" ping -c "${1:-50}" -i 0.01 -W 2 203.0.113.1 >/dev/null 2>&1
+}
+
+# near A B: A and B differ by at most 2 % (and 2).
+near()
+{
+	local d=$(($1 - $2))
+	[ "${d#-}" -le $(( ($2 / 50) + 2 )) ]
+}
+
+# bt_run NAME FUNCTION TOOL [ARGS...]: run a bpftrace tool with FUNCTION
+# (of this script) as its command (bpftrace -c): bpftrace starts the command
+# once every probe is attached, and ends when it exits.  Output in $OUT/NAME.
+bt_run()
+{
+	local name=$1 fn=$2 tool=$3
+
+	shift 3
+	printf '#!/bin/bash\n%s\n' "$fn" > "$OUT/$name.sh"
+	chmod +x "$OUT/$name.sh"
+	timeout 600 bpftrace -c "$OUT/$name.sh" "$TOOLS/$tool" "$@" > "$OUT/$name" 2>&1
+}
+
+# map_value FILE NAME: the value printed for "@NAME: V" at the end.
+map_value()
+{
+	sed -n "s/^@$2: \([0-9]*\)$/\1/p" "$1" | tail -1
+}
+
+tracepoints_defined()
+{
+	local e
+
+	for e in $EVENTS; do
+		[ -e "$T/events/rdst/$e/format" ]
+		check_err $? "no tracepoint rdst:$e"
+	done
+	grep -q 'field:__data_loc char\[\] reason' "$T/events/rdst/rdst_decline/format"
+	check_err $? "rdst_decline has no reason string"
+	log_test "rdst:* tracepoints are defined with typed fields"
+}
+
+hook_symbols_findable()
+{
+	local syms
+
+	syms=$(awk '$NF == "[rdst]" && $3 ~ /rdst/ && $3 ~ /(5input|4miss|7collect)$/' /proc/kallsyms)
+	for f in 5input 4miss 7collect; do
+		echo "$syms" | grep -q "$f\b"
+		check_err $? "no out-of-line symbol *rdst*$f in /proc/kallsyms"
+	done
+	log_test "the hook, miss path and collector are out-of-line symbols matching rdst"
+}
+
+ftrace_events_match_counters()
+{
+	local h0 m0 h m th tm
+
+	echo 1 > "$T/events/rdst/rdst_hit/enable"
+	echo 1 > "$T/events/rdst/rdst_miss/enable"
+	: > "$T/trace"
+	h0=$(stat_all hits); m0=$(stat_all misses)
+	traffic 30
+	h=$(( $(stat_all hits) - h0 )); m=$(( $(stat_all misses) - m0 ))
+	echo 0 > "$T/events/rdst/enable"
+	th=$(grep -c ' rdst_hit: ' "$T/trace")
+	tm=$(grep -c ' rdst_miss: ' "$T/trace")
+	[ "$h" -ge 40 ]
+	check_err $? "only $h hits for 60 forwarded packets"
+	near "$th" "$h"
+	check_err $? "$th rdst_hit events for $h counted hits"
+	near "$tm" "$m"
+	check_err $? "$tm rdst_miss events for $m counted misses"
+	grep -q 'rdst_hit: dst=.* daddr=203.0.113.1 saddr=192.0.2.2 iif=' "$T/trace"
+	check_err $? "rdst_hit does not show the flow"
+	log_test "ftrace: $th hit and $tm miss events, as counted"
+}
+
+rates_traffic()
+{
+	stat_all hits > "$OUT/h0"; stat_all misses > "$OUT/m0"; stat_all inserts > "$OUT/i0"
+	traffic 100
+	send_random_sources 50
+	sleep 1.5	# a per-second line with the traffic in it
+	echo $(( $(stat_all hits) - $(cat "$OUT/h0") )) > "$OUT/h"
+	echo $(( $(stat_all misses) - $(cat "$OUT/m0") )) > "$OUT/m"
+	echo $(( $(stat_all inserts) - $(cat "$OUT/i0") )) > "$OUT/i"
+}
+
+bpftrace_rates()
+{
+	local f=$OUT/rates h m i bh bm bi lines
+
+	bt_run rates rates_traffic rdst-rates.bt
+	check_err $? "rdst-rates.bt failed"
+	h=$(cat "$OUT/h"); m=$(cat "$OUT/m"); i=$(cat "$OUT/i")
+	bh=$(map_value "$f" total_hits); bm=$(map_value "$f" total_misses)
+	bi=$(map_value "$f" total_inserts)
+	lines=$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2} +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+$' "$f")
+	[ "$lines" -ge 1 ]
+	check_err $? "no per-second line shows hits"
+	near "${bh:-0}" "$h" && near "${bm:-0}" "$m" && near "${bi:-0}" "$i"
+	check_err $? "tool saw hits/misses/inserts ${bh:-none}/${bm:-none}/${bi:-none}, counters $h/$m/$i"
+	grep -q '^@top_flows\[192.0.2.2, 203.0.113.1, [0-9]*\]: [0-9]*$' "$f"
+	check_err $? "the ping flow is not among the top flows"
+	grep -q '^@declines\[local\]: [0-9]*$' "$f"
+	check_err $? "no local declines reported (the receiver's own packets)"
+	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
+	log_test "bpftrace: rdst-rates.bt counts $bh hits, $bm misses, $bi inserts"
+}
+
+lifetime_traffic()
+{
+	send_random_sources 40
+	traffic 20
+	# Any device event flushes the namespace's cache: every entry retires.
+	ip -n "$RTR" link add rdst-t0 type dummy
+	ip -n "$RTR" link del rdst-t0
+	sleep 1		# an RCU grace period: the entries are destroyed
+}
+
+bpftrace_lifetime()
+{
+	local f=$OUT/lifetime a d
+
+	bt_run lifetime lifetime_traffic rdst-lifetime.bt
+	check_err $? "rdst-lifetime.bt failed"
+	a=$(map_value "$f" allocs); d=$(map_value "$f" destroys)
+	[ "${a:-0}" -ge 40 ] && [ "${d:-0}" -ge 40 ]
+	check_err $? "${a:-no} allocations and ${d:-no} destroys seen for 40+ flushed flows"
+	grep -qE '^\[[0-9KM]+, [0-9KM]+\) +[0-9]+ \|@+ *\|$' "$f"
+	check_err $? "no lifetime histogram"
+	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
+	log_test "bpftrace: rdst-lifetime.bt histograms $d entry lifetimes"
+}
+
+evictions() { echo $(( $(stat_all gc_evictions) + $(stat_all chain_evictions) + $(stat_all stale) )); }
+
+gc_traffic()
+{
+	evictions > "$OUT/e0"
+	send_random_sources 600
+	sleep 1.5
+	echo $(( $(evictions) - $(cat "$OUT/e0") )) > "$OUT/e"
+}
+
+bpftrace_gc()
+{
+	local f=$OUT/gc e be
+
+	# A small cache: a flood of new flows keeps evicting.
+	rdst_unload
+	rdst_load gc_thresh=64 buckets=32
+	bt_run gc gc_traffic rdst-gc.bt
+	check_err $? "rdst-gc.bt failed"
+	e=$(cat "$OUT/e")
+	be=$(map_value "$f" total_evicted)
+	[ "$e" -ge 400 ]
+	check_err $? "only $e evictions for 600 flows over gc_thresh=64"
+	near "${be:-0}" "$e"
+	check_err $? "tool saw ${be:-no} evictions, counters $e"
+	grep -qE '^@evict_reason\[(thresh|chain)\]: [0-9]+$' "$f"
+	check_err $? "no evictions by reason"
+	grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2} +[0-9]+ +[0-9]+ +[1-9][0-9]* ' "$f"
+	check_err $? "no per-second line shows evictions"
+	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
+	rdst_unload
+	rdst_load
+	log_test "bpftrace: rdst-gc.bt sees $be evictions"
+}
+
+# Packets held in a slow qdisc keep references on their (cached) routes; a
+# flush then leaves those entries on the garbage list until the qdisc lets
+# go: what the leak finder must report.
+leaks_traffic()
+{
+	traffic 20 &
+	sleep 0.5
+	ip -n "$RTR" link set rdst-t1 up	# flushes: held entries go to garbage
+	# Reading the counters walks the garbage list (rdst_garbage events).
+	for i in 1 2 3; do sleep 1; rdst_stat "$RTR" garbage > /dev/null; done
+	wait
+}
+
+bpftrace_leaks()
+{
+	local f=$OUT/leaks
+
+	if ! ip -n "$RTR" link add rdst-t1 type dummy 2>/dev/null ||
+	   ! tc -n "$RTR" qdisc add dev rtr1 root netem delay 4s 2>/dev/null; then
+		ip -n "$RTR" link del rdst-t1 2>/dev/null
+		log_test_skip "bpftrace: rdst-leaks.bt" "no netem"
+		return
+	fi
+	# Report what has been held for 1 s or more.
+	bt_run leaks leaks_traffic rdst-leaks.bt 1
+	check_err $? "rdst-leaks.bt failed"
+	tc -n "$RTR" qdisc del dev rtr1 root
+	ip -n "$RTR" link del rdst-t1
+	grep -q '^LEAK? dst 0x[0-9a-f]* retired [0-9]* ms ago, refcnt [1-9]' "$f"
+	check_err $? "held garbage entries not reported"
+	grep -A3 '^retired at:' "$f" | grep -q 'rdst\|dst\|notifier\|netdev'
+	check_err $? "no stack for the retirement"
+	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
+	log_test "bpftrace: rdst-leaks.bt reports entries held past retirement"
+}
+
+# Given a duration, every tool ends by itself (attaching included).
+tools_end_on_duration()
+{
+	local t rc
+
+	for t in rdst-rates.bt rdst-lifetime.bt rdst-gc.bt; do
+		timeout 600 bpftrace "$TOOLS/$t" 2 > "$OUT/dur" 2>&1
+		rc=$?
+		[ "$rc" -eq 0 ] && grep -q '^Tracing' "$OUT/dur"
+		check_err $? "$t 2 exited with status $rc"
+	done
+	timeout 600 bpftrace "$TOOLS/rdst-leaks.bt" 10 2 > "$OUT/dur" 2>&1
+	check_err $? "rdst-leaks.bt 10 2 exited with status $?"
+	grep -q '^0 suspected leaks' "$OUT/dur"
+	check_err $? "rdst-leaks.bt reports leaks on an idle system"
+	log_test "bpftrace: every tool ends on its own after its duration"
+}
+
+ftrace_graph_recipe()
+{
+	local f=$OUT/graph
+
+	"$TOOLS/rdst-graph.sh" -- ip netns exec "$SND" ping -c 3 -i 0.1 198.51.100.2 > "$f" 2>&1
+	check_err $? "rdst-graph.sh failed"
+	grep -q '^=== a cache miss ===' "$f" && grep -q '^=== a cache hit ===' "$f"
+	check_err $? "no miss and hit graphs"
+	sed -n '/^=== a cache miss/,/^===/p' "$f" | grep -q 'ip_route_input_noref'
+	check_err $? "the miss graph does not show the kernel's route lookup"
+	sed -n '/^=== a cache hit/,$p' "$f" | grep -q 'ip_route_input_noref'
+	check_fail $? "the hit graph shows a route lookup"
+	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
+	log_test "ftrace: rdst-graph.sh shows a miss and a hit"
+}
+
+trap cleanup EXIT
+# bpftrace -c runs the cases' traffic functions in a child shell.
+export -f stat_all rdst_stat traffic send_udp send_random_sources evictions \
+	rates_traffic lifetime_traffic gc_traffic leaks_traffic
+export OUT
+rdst_require
+if [ ! -d "$T/events" ]; then
+	mount -t tracefs nodev "$T" 2>/dev/null || { ktap_skip_all "no tracefs"; exit $KSFT_SKIP; }
+fi
+if [ ! -d "$T/events/rdst" ]; then
+	ktap_skip_all "kernel without rdst tracepoints"
+	exit $KSFT_SKIP
+fi
+command -v bpftrace >/dev/null || { ktap_skip_all "bpftrace not installed"; exit $KSFT_SKIP; }
+rdst_load || exit 1
+topo_create || exit $KSFT_SKIP
+export SND RTR RCV
+run_tests

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdst-graph.sh: a function_graph of one cache miss and one cache hit
+# through rdst's PRE_ROUTING hook, with ftrace alone (no bpftrace needed).
+#
+#   rdst-graph.sh [-d DEPTH] [-o FILE] -- CMD [ARGS...]
+#
+# Runs CMD (something that sends packets through a namespace where rdst is
+# loaded, e.g. "ip netns exec snd ping -c 3 203.0.113.1") while ftrace
+# records nf_hook_slow, the netfilter entry that calls rdst's hook, to DEPTH
+# levels (default 4).  Rust code has no ftrace entry of its own, so rdst's
+# hook shows as the C functions it calls (rust_helper_*, the kernel's
+# ip_route_input_noref on a miss) directly under nf_hook_slow, with the
+# rdst:rdst_miss/rdst_hit/rdst_insert/rdst_decline events printed in place.
+# Prints the first graph that contains a miss, then the first with a hit;
+# the whole trace is kept in FILE if given.  Needs root and tracefs.
+set -eu
+
+depth=4 keep=
+while getopts d:o: opt; do
+	case $opt in
+	d) depth=$OPTARG ;;
+	o) keep=$OPTARG ;;
+	*) echo "usage: $0 [-d DEPTH] [-o FILE] -- CMD [ARGS...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || { echo "usage: $0 [-d DEPTH] [-o FILE] -- CMD [ARGS...]" >&2; exit 2; }
+
+T=/sys/kernel/tracing
+[ -d "$T/events" ] || mount -t tracefs nodev "$T"
+[ -d "$T/events/rdst" ] || { echo "$0: no rdst tracepoints in this kernel" >&2; exit 1; }
+[ -d /sys/module/rdst ] || { echo "$0: rdst is not loaded" >&2; exit 1; }
+
+reset()
+{
+	echo 0 > "$T/tracing_on"
+	echo nop > "$T/current_tracer"
+	: > "$T/set_graph_function"
+	echo 0 > "$T/max_graph_depth"
+	echo 0 > "$T/events/enable"
+}
+trap reset EXIT
+reset
+: > "$T/trace"
+
+echo nf_hook_slow > "$T/set_graph_function"
+echo "$depth" > "$T/max_graph_depth"
+echo function_graph > "$T/current_tracer"
+for e in rdst_miss rdst_hit rdst_insert rdst_decline; do
+	echo 1 > "$T/events/rdst/$e/enable"
+done
+echo 1 > "$T/tracing_on"
+"$@" >/dev/null 2>&1 || true
+echo 0 > "$T/tracing_on"
+
+cat "$T/trace" > "${keep:-/dev/null}"
+# Split the trace into top-level graphs per CPU and print the first with a
+# miss and the first with a hit.
+awk '
+	/^#/ { next }
+	match($0, /^ *[0-9]+\)/) {
+		cpu = substr($0, RSTART, RLENGTH) + 0
+		if ($0 ~ /\|  nf_hook_slow\(\) \{/) { buf[cpu] = ""; open_[cpu] = 1 }
+		if (!open_[cpu]) next
+		buf[cpu] = buf[cpu] $0 "\n"
+		if ($0 ~ /\|  \}/) {		# the top level closes
+			g = buf[cpu]; open_[cpu] = 0
+			if (!miss && g ~ /rdst_miss:/) { print "=== a cache miss ==="; printf "%s", g; miss = 1 }
+			else if (!hit && g ~ /rdst_hit:/) { print "=== a cache hit ==="; printf "%s", g; hit = 1 }
+		}
+	}
+	END {
+		if (!miss || !hit) {
+			print "rdst-graph: no cache " (miss ? "hit" : "miss") " recorded" > "/dev/stderr"
+			exit 1
+		}
+	}
+' "$T/trace"
