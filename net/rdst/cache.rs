@@ -11,9 +11,9 @@ use kernel::{
     net::{
         device::{Event, NetDevice},
         dst::obsolete,
-        dst_ops::{DstOps, Entry, Registration, Table},
+        dst_ops::{DstOps, Entry, Registration, Table, TableWriter},
         dst_trace::{self, Flow},
-        namespace::{Net, PernetData, PernetId},
+        namespace::{Net, PernetData, PernetId, PernetPeriodic, Periodic},
         netfilter::{self, Hook, Ipv4Hook, Verdict},
         proc::{SeqFile, StatFile, StatShow},
         route::{self, rtcf, rtn},
@@ -29,8 +29,10 @@ use kernel::{
 
 /// Longest hash chain kept: a longer one loses its oldest entry on insert.
 const MAX_CHAIN: usize = 8;
-/// Chains the collector looks at per run for idle entries.
+/// Chains the collector looks at per run for idle entries, at least.
 const GC_SWEEP_CHAINS: usize = 64;
+/// How often idle entries are swept and leaks looked for without cache pressure.
+const EXPIRE_PERIOD_MS: u32 = 1000;
 /// Retired entries still referenced after this long are reported as suspected leaks.
 const LEAK_AGE_MS: u32 = 60_000;
 
@@ -83,7 +85,9 @@ impl DstOps for RouteOps {
 /// The cache of one namespace.
 #[pin_data(PinnedDrop)]
 pub(crate) struct NetCache {
-    // Dropped first: no packets, then no readers of the file, then the entries.
+    // Dropped first: no periodic run, no packets, no readers of the file, then the entries.
+    #[pin]
+    expire: Periodic<NetCache>,
     #[pin]
     hook: netfilter::Registration<CacheHook>,
     stat: StatFile<NetCache>,
@@ -97,6 +101,8 @@ pub(crate) struct NetCache {
     last_leak_warning: AtomicUsize,
     gc_thresh: usize,
     idle_jiffies: u64,
+    /// Chains swept per periodic run: the whole table once per idle timeout.
+    expire_chains: usize,
 }
 
 impl PernetData for NetCache {
@@ -113,6 +119,8 @@ impl PernetData for NetCache {
             last_leak_warning: AtomicUsize::new(0),
             gc_thresh: p.gc_thresh as usize,
             idle_jiffies: p.idle_jiffies,
+            expire_chains: GC_SWEEP_CHAINS
+                .max((p.buckets as u64 * u64::from(EXPIRE_PERIOD_MS) / p.idle_ms()) as usize),
             dst: KBox::pin_init(
                 Registration::new(net, shared.slab.clone(), p.gc_thresh),
                 GFP_KERNEL
@@ -121,6 +129,8 @@ impl PernetData for NetCache {
             stat: StatFile::new(net, c_str!("rdst"))?,
             // Last: packets may arrive as soon as the hook is registered.
             hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, netfilter::priority::LAST),
+            // After everything it uses.
+            expire <- Periodic::new(net, time::msecs_to_jiffies(EXPIRE_PERIOD_MS)),
         }? Error)
     }
 }
@@ -132,6 +142,12 @@ impl PinnedDrop for NetCache {
         // there; the fields then go in order: hook, file, table, and the registration, which
         // waits for the entries' holders.
         self.flush();
+    }
+}
+
+impl PernetPeriodic for NetCache {
+    fn periodic(&self) {
+        self.expire();
     }
 }
 
@@ -357,22 +373,9 @@ impl NetCache {
     #[inline(never)]
     fn collect(&self) {
         self.stats.inc(idx::GC_RUNS);
-        let now = time::jiffies();
-        let idle = self.idle_jiffies;
         let target = self.gc_thresh - self.gc_thresh / 8;
         let mut w = self.table.lock();
-        let mut evicted = 0;
-        let start = self.gc_cursor.load(Ordering::Relaxed);
-        let next = w.sweep(
-            start,
-            GC_SWEEP_CHAINS,
-            |e| now.wrapping_sub(e.dst().lastuse()) as u64 > idle,
-            |e| {
-                evicted += 1;
-                self.retire(e, c_str!("idle"));
-            },
-        );
-        self.gc_cursor.store(next, Ordering::Relaxed);
+        let mut evicted = self.sweep_idle(&mut w, GC_SWEEP_CHAINS);
         while w.len() > target {
             let Some(oldest) = w.pop_oldest() else { break };
             self.retire(oldest, c_str!("oldest"));
@@ -383,6 +386,35 @@ impl NetCache {
         self.stats.add(idx::GC_EVICTIONS, evicted);
         dst_trace::gc(cached, evicted, self.dst.garbage().len());
         self.warn_leaks();
+    }
+
+    /// The periodic run: idle entries go without waiting for cache pressure, and leaks are
+    /// noticed on an idle router.
+    fn expire(&self) {
+        let mut w = self.table.lock();
+        let evicted = self.sweep_idle(&mut w, self.expire_chains);
+        drop(w);
+        self.stats.add(idx::GC_EVICTIONS, evicted);
+        self.warn_leaks();
+    }
+
+    /// Retires the idle entries of the next `chains` chains; returns how many.
+    fn sweep_idle(&self, w: &mut TableWriter<'_, RouteOps>, chains: usize) -> usize {
+        let now = time::jiffies();
+        let idle = self.idle_jiffies;
+        let mut evicted = 0;
+        let start = self.gc_cursor.load(Ordering::Relaxed);
+        let next = w.sweep(
+            start,
+            chains,
+            |e| now.wrapping_sub(e.dst().lastuse()) as u64 > idle,
+            |e| {
+                evicted += 1;
+                self.retire(e, c_str!("idle"));
+            },
+        );
+        self.gc_cursor.store(next, Ordering::Relaxed);
+        evicted
     }
 
     /// Retires every cached entry (device events, namespace exit).

@@ -153,39 +153,46 @@ for i in range($RULES):
 }
 rules_del() { ip -n $RTR rule show | awk -F: '$1 >= 100 && $1 < 32766 { print "rule del pref " $1 }' | ip -n $RTR -batch - ; }
 
+# probe NAME PROGRAM: run a bpftrace PROGRAM while pktgen sends for 3 s,
+# started by bpftrace itself (-c) once the probes are attached.
+probe()
+{
+	local run=$out.pktgen.sh
+	cat > "$run" <<-SH
+	ip netns exec $SND sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	sleep 3
+	ip netns exec $SND sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait
+	SH
+	timeout 120 bpftrace -c "/bin/bash $run" -e "$2" > "$out.costs.$1" 2>&1 ||
+		say "bpftrace for $1 costs failed (see $out.costs.$1)"
+}
+
 costs()
 {
 	# Per-packet cost of rdst's hit path (nf_hook_slow entry to rdst_hit,
-	# dst attached) and miss path (to rdst_insert), against the kernel's
-	# ip_route_input_noref on the same kind of packets, vanilla.  Probe
-	# overhead is in every figure alike.
-	local f=$out.costs
+	# the dst attached) and miss path (to rdst_insert), against the
+	# kernel's ip_route_input_noref on the same packets without rdst.
+	# pktgen is slowed to 5 kpps: the probes, not the load, are measured;
+	# their overhead is in every figure alike.
+	say "path costs (bpftrace)"
 	pktgen_cfg 192.0.2.2 192.0.2.2 0 0
-	pg snd0 "delay 200000"		# 5 kpps: the probes, not the load, are measured
+	pg snd0 "delay 200000"
 	variant rdst
-	timeout 30 bpftrace -e '
-		kprobe:nf_hook_slow { @t[cpu] = nsecs; }
-		tracepoint:rdst:rdst_hit /@t[cpu]/ { @hit_ns = hist(nsecs - @t[cpu]); @hit[0] = stats(nsecs - @t[cpu]); @h_ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
-		interval:s:4 { exit(); }
-		END { clear(@t); }' > "$f.hit" 2>&1 &
-	sleep 2.5; measure > /dev/null; wait
+	probe hit 'kprobe:nf_hook_slow { @t[cpu] = nsecs; }
+		tracepoint:rdst:rdst_hit /@t[cpu]/ { @ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
+		END { clear(@t); }'
 	pktgen_cfg 10.0.0.1 10.255.255.254 0 0
 	pg snd0 "delay 200000"
-	timeout 30 bpftrace -e '
-		kprobe:nf_hook_slow { @t[cpu] = nsecs; }
-		tracepoint:rdst:rdst_insert /@t[cpu]/ { @m_ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
-		interval:s:4 { exit(); }
-		END { clear(@t); }' > "$f.miss" 2>&1 &
-	sleep 2.5; measure > /dev/null; wait
+	probe miss 'kprobe:nf_hook_slow { @t[cpu] = nsecs; }
+		tracepoint:rdst:rdst_insert /@t[cpu]/ { @ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
+		END { clear(@t); }'
 	variant vanilla
 	pktgen_cfg 192.0.2.2 192.0.2.2 0 0
 	pg snd0 "delay 200000"
-	timeout 30 bpftrace -e '
-		kprobe:ip_route_input_noref { @t[tid] = nsecs; }
-		kretprobe:ip_route_input_noref /@t[tid]/ { @k_ns[nsecs - @t[tid]] = count(); delete(@t[tid]); }
-		interval:s:4 { exit(); }
-		END { clear(@t); }' > "$f.kernel" 2>&1 &
-	sleep 2.5; measure > /dev/null; wait
+	probe kernel 'kprobe:ip_route_input_noref { @t[tid] = nsecs; }
+		kretprobe:ip_route_input_noref /@t[tid]/ { @ns[nsecs - @t[tid]] = count(); delete(@t[tid]); }
+		END { clear(@t); }'
 }
 
 : > "$out"
@@ -210,7 +217,8 @@ scenario mixed_1k_hot
 variant rdst
 pktgen_cfg 10.0.0.1 10.255.255.254 0 0
 measure > /dev/null
-{ grep -E '^rdst_cache ' /proc/slabinfo; cat /sys/module/rdst/parameters/gc_thresh; } > "$out.slab"
+{ grep -E '^rdst_cache ' /proc/slabinfo
+  dmesg | sed -n 's/.*rdst: loaded: gc_thresh=\([0-9]*\).*/\1/p' | tail -1; } > "$out.slab"
 costs
 variant vanilla
 say "done"

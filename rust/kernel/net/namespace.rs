@@ -236,3 +236,78 @@ impl<T: PernetData> PinnedDrop for Subsys<T> {
         T::ID.subsys.store(core::ptr::null_mut(), Ordering::Release);
     }
 }
+
+/// Per-namespace state with periodic work: [`Periodic`] calls [`PernetPeriodic::periodic`] on
+/// the namespace's state every period, in process context (the system workqueue).
+pub trait PernetPeriodic: PernetData {
+    /// The periodic job.
+    fn periodic(&self);
+}
+
+/// A delayed work item that runs [`PernetPeriodic::periodic`] for one namespace's state and
+/// re-arms itself, until dropped.
+///
+/// Meant as a field of the state itself: declare it first, so that it is dropped (and every run
+/// waited for) before anything the job uses, and initialise it last, so that the first run finds
+/// the state complete.
+///
+/// # Invariants
+///
+/// `work` is initialised with [`Self::run_callback`]; `net` is the namespace whose state of type
+/// `T` holds this item.
+#[pin_data(PinnedDrop)]
+#[repr(C)]
+pub struct Periodic<T: PernetPeriodic> {
+    #[pin]
+    work: Opaque<bindings::delayed_work>,
+    net: *const bindings::net,
+    period: crate::time::Jiffies,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: the work item is driven by the workqueue; the namespace pointer is only read.
+unsafe impl<T: PernetPeriodic> Send for Periodic<T> {}
+// SAFETY: as above.
+unsafe impl<T: PernetPeriodic> Sync for Periodic<T> {}
+
+impl<T: PernetPeriodic> Periodic<T> {
+    /// Starts running `T::periodic` on `net`'s state every `period` jiffies (at least one).
+    pub fn new(net: &Net, period: crate::time::Jiffies) -> impl PinInit<Self> + '_ {
+        let delay = period.max(1);
+        pin_init!(Self {
+            net: net.as_ptr(),
+            period: delay,
+            _p: PhantomData,
+            work <- Opaque::ffi_init(move |slot: *mut bindings::delayed_work| {
+                // SAFETY: `slot` is valid for writes and pinned until `drop` cancels the work.
+                unsafe {
+                    bindings::init_delayed_work(slot, Some(Self::run_callback));
+                    bindings::schedule_delayed_work(slot, delay);
+                }
+            }),
+        })
+    }
+
+    unsafe extern "C" fn run_callback(work: *mut bindings::work_struct) {
+        // SAFETY: `work` is the first member of the `delayed_work`, itself the first field of a
+        // pinned, live `Periodic<T>` (`drop` cancels the work before it goes away).
+        let this = unsafe { &*work.cast::<Self>() };
+        // SAFETY: the namespace lives at least as long as its state, which holds `this`.
+        let net = unsafe { Net::from_raw(this.net) };
+        if let Some(state) = T::of(net) {
+            state.periodic();
+        }
+        // SAFETY: the item is initialised; `cancel_delayed_work_sync` in `drop` also stops a
+        // work that re-arms itself.
+        unsafe { bindings::schedule_delayed_work(this.work.get(), this.period) };
+    }
+}
+
+#[pinned_drop]
+impl<T: PernetPeriodic> PinnedDrop for Periodic<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: the item is initialised (type invariant); afterwards it is neither pending nor
+        // running, and it cannot re-arm.
+        unsafe { bindings::cancel_delayed_work_sync(self.work.get()) };
+    }
+}

@@ -18,6 +18,7 @@ ALL_TESTS="
 	unreachable_same_icmp
 	declines_counted
 	flood_bounded_by_gc_thresh
+	idle_entries_expire
 	garbage_list_drains
 	namespaces_independent
 	unregister_under_traffic
@@ -260,6 +261,32 @@ flood_bounded_by_gc_thresh()
 	rdst_unload
 	rdst_load
 	log_test "a flood of random flows stays within gc_thresh"
+}
+
+# The periodic sweep evicts idle entries without any cache pressure.
+idle_entries_expire()
+{
+	local c1 c2 g0 g
+
+	rdst_unload
+	rdst_load idle_timeout_ms=500 buckets=64
+	check_err $? "loading rdst with idle_timeout_ms=500 failed"
+	ping_ok 203.0.113.1 3
+	send_random_sources 20
+	c1=$(rdst_stat "$RTR" cached)
+	g0=$(rdst_stat "$RTR" gc_runs)
+	sleep 3
+	c2=$(rdst_stat "$RTR" cached)
+	g=$(( $(rdst_stat "$RTR" gc_runs) - g0 ))
+	[ "$c1" -ge 20 ]
+	check_err $? "$c1 entries cached for 20+ flows"
+	[ "$c2" -eq 0 ]
+	check_err $? "$c2 of $c1 entries still cached after 3 s idle"
+	[ "$g" -eq 0 ]
+	check_err $? "$g dst_ops.gc runs: expiry should need no cache pressure"
+	rdst_unload
+	rdst_load
+	log_test "idle entries expire without traffic ($c1 -> $c2)"
 }
 
 garbage_list_drains()

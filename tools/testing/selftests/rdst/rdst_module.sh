@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # rdst module lifecycle: loads, says so in the kernel log, unloads cleanly;
-# the build chain's own sample does the same.
+# the build chain's own sample does the same, and the netfilter/namespace/
+# proc/per-CPU sample counts packets per namespace.
 
 ALL_TESTS="
 	sample_load_unload
+	sample_nf_count
 	rdst_load_unload
 "
 
@@ -39,6 +41,41 @@ sample_load_unload()
 	kmsg_since "$mark" "rust_rdst_hello: unloaded"
 	check_err $? "no unload message in the kernel log"
 	log_test "sample module loads and unloads"
+}
+
+# nf_count NS COLUMN: rust_nf_count's column summed over CPUs in NS.
+nf_count()
+{
+	ip netns exec "$1" awk -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+		{ n = 0; h = $k; for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; s += n }
+		END { print s + 0 }' /proc/net/stat/rust_nf_count
+}
+
+sample_nf_count()
+{
+	local ko=${RDST_KO%/*}/rust_nf_count.ko a b n
+
+	setup_ns A B || { check_err 1 "no namespaces"; log_test "nf_count sample"; return; }
+	insmod "$ko"
+	check_err $? "insmod $ko failed"
+	ip -n "$A" link set lo up
+	ip netns exec "$A" ping -c 5 -i 0.05 127.0.0.1 > /dev/null
+	check_err $? "ping in the namespace failed"
+	a=$(nf_count "$A" packets); b=$(nf_count "$B" packets)
+	# Five echo requests and five replies over loopback.
+	[ "$a" -ge 10 ]
+	check_err $? "namespace A counted $a packets for 10"
+	[ "$b" -eq 0 ]
+	check_err $? "namespace B counted $b packets without traffic"
+	n=$(nf_count "$A" with_dst)
+	[ "$n" -le "$a" ]
+	check_err $? "$n of $a packets with a dst"
+	rmmod rust_nf_count
+	check_err $? "rmmod rust_nf_count failed"
+	[ ! -e /proc/net/stat/rust_nf_count ]
+	check_err $? "the stat file outlived the module"
+	cleanup_ns "$A" "$B"
+	log_test "nf_count sample counts $a packets in one namespace, 0 in another"
 }
 
 rdst_load_unload()
