@@ -42,8 +42,7 @@ topo()
 	for l in "$SND snd0" "$RTR rtr0" "$RTR rtr1" "$RCV rcv0"; do
 		set -- $l; ip -n "$1" link set "$2" up
 	done
-	ip -n $RTR route add 203.0.113.0/24 via 198.51.100.2
-	ip -n $RTR route add 10.0.0.0/8 via 192.0.2.2	# flood sources route back (rp_filter)
+	topo_routes
 	ip netns exec $RTR sysctl -qw net.ipv4.ip_forward=1
 	ip -n $RTR neigh replace 198.51.100.2 lladdr "$(mac $RCV rcv0)" dev rtr1 nud permanent
 	ip -n $RTR neigh replace 192.0.2.2 lladdr "$(mac $SND snd0)" dev rtr0 nud permanent
@@ -54,6 +53,13 @@ topo()
 
 mac() { ip -n "$1" -br link show "$2" | awk '{ print $3 }'; }
 
+topo_routes()
+{
+	ip -n $RTR route replace 203.0.113.0/24 via 198.51.100.2 proto static
+	# flood sources route back (rp_filter)
+	ip -n $RTR route replace 10.0.0.0/8 via 192.0.2.2 proto static
+}
+
 rpf() { ip netns exec $RTR sysctl -qw net.ipv4.conf.all.rp_filter="$1" net.ipv4.conf.rtr0.rp_filter="$1"; }
 
 flowtable_on()
@@ -61,7 +67,7 @@ flowtable_on()
 	ip netns exec $RTR nft -f - <<-NFT
 	table inet bench {
 		flowtable ft { hook ingress priority 0; devices = { rtr0, rtr1 }; }
-		chain fwd { type filter hook forward priority 0; meta l4proto udp flow add @ft; }
+		chain offload { type filter hook forward priority 0; meta l4proto udp flow add @ft; }
 	}
 	NFT
 }
@@ -131,17 +137,28 @@ scenario()
 # Scenario set-up and tear-down around the shared topology.
 fib_add()
 {
+	# Random prefixes of length 16..28 over the unicast space (fixed seed), so
+	# that the trie is deep around the benchmark's destinations as well;
+	# none covers the topology's own networks, which stay more specific.
 	say "adding $FIB prefixes to RTR's main table"
 	python3 -c "
-import sys
-n = int(sys.argv[1])
-for i in range(n):
-    a = (64 << 24) + (i << 8)
-    print('route add %d.%d.%d.0/24 via 198.51.100.2' % (a >> 24, a >> 16 & 255, a >> 8 & 255))
+import random, socket, struct, sys
+random.seed(7)
+n, seen = int(sys.argv[1]), set()
+own = [(0x0a000000, 8), (0x7f000000, 8), (0xac100000, 12), (0xc0000200, 24), (0xc6336400, 24),
+       (0xcb007100, 24)]
+lens = (16, 20, 22, 23, 24, 24, 24, 24, 25, 26, 28)
+while len(seen) < n:
+    plen = random.choice(lens)
+    a = random.randrange(1 << 24, 224 << 24) >> (32 - plen) << (32 - plen)
+    if (a, plen) in seen or any((a ^ o) >> (32 - min(plen, l)) == 0 for o, l in own):
+        continue
+    seen.add((a, plen))
+    print('route add %s/%d via 198.51.100.2' % (socket.inet_ntoa(struct.pack('!I', a)), plen))
 " "$FIB" | ip -n $RTR -batch -
 	say "RTR has $(ip -n $RTR route show | wc -l) routes"
 }
-fib_del() { ip -n $RTR route flush root 64.0.0.0/3; }
+fib_del() { ip -n $RTR route flush proto boot; topo_routes; }
 
 rules_add()
 {

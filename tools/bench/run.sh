@@ -15,7 +15,8 @@ out=$RDST_TOP/build/bench
 mkdir -p "$out"
 start=$SECONDS
 echo ">>> bench: booting the fast kernel (about 6 scenarios x 3 variants x ${RDST_BENCH_RUNS:-5} runs)" >&2
-"$RDST_TOP/tools/vm/run" --cpus 2 --memory 4G -- \
+"$RDST_TOP/tools/vm/run" --cpus 2 --memory 4G -- env RDST_BENCH_RUNS="${RDST_BENCH_RUNS:-5}" \
+	RDST_BENCH_SECS="${RDST_BENCH_SECS:-3}" RDST_BENCH_FIB="${RDST_BENCH_FIB:-500000}" \
 	"$RDST_TOP/tools/bench/guest-bench.sh" "$out/results.csv"
 python3 "$RDST_TOP/tools/bench/report.py" "$out/results.csv" \
 	"$(cat "$RDST_TOP/build/kernel/include/config/kernel.release")"
