@@ -36,6 +36,8 @@ for p in $progs; do
 	# kernel under TCG: they get more time.
 	case $p in
 	rdst_kernel_peers.sh) run_suite rdst "$p" 1800 ;;
+	# bpftrace compiles and attaches slowly on a KASAN kernel under TCG.
+	rdst_tracing.sh) run_suite rdst "$p" 1200 ;;
 	*) run_suite rdst "$p" 600 ;;
 	esac
 done

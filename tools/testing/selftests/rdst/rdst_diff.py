@@ -12,7 +12,13 @@ came back to the sender.  Do it with rdst loaded and without it: the fates
 must be identical.  On a mismatch, print the seed and the first packets that
 differ, with the configuration.
 
-Usage: rdst_diff.py [--load CMD] [--unload CMD] SEED...
+With --fuzz, the packets are malformed and unusual instead (bad header
+checksums, lengths and IHL, IP options, fragments, TTL 0 and 1, martian and
+multicast addresses), sent as raw Ethernet frames so that nothing in the
+sender's stack repairs them, and the router's IP and ICMP counters
+(/proc/net/snmp) must be the same too.
+
+Usage: rdst_diff.py [--load CMD] [--unload CMD] [--fuzz] SEED...
 """
 import ctypes
 import os
@@ -227,7 +233,85 @@ def make_packets(rng, prefixes):
     return pkts
 
 
-def run_phase(topo, pkts, first_id):
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+OPTIONS = [b"\x94\x04\x00\x00",                      # router alert
+           b"\x07\x07\x04\x00\x00\x00\x00\x01",      # record route, room for one
+           b"\x44\x0c\x05\x00" + bytes(8),              # timestamp
+           b"\x83\x07\x04\xc6\x33\x64\x02\x00",      # loose source route via r1
+           b"\x01\x01\x01\x00",                      # NOPs
+           b"\x99\x05\x00\x00\x00\x00\x00\x00",      # unknown option
+           b"\x07\x02\x00\x00"]                      # record route, bad length
+
+
+def make_fuzz(rng, prefixes):
+    """Malformed and unusual packets: each a dict with its raw IPv4 bytes."""
+    pkts = []
+    for _ in range(PACKETS):
+        if rng.random() < 0.7:
+            addr, plen = rng.choice(prefixes)
+            addr |= rng.randrange(0, 1 << (32 - plen)) if plen < 32 else 0
+            dst = socket.inet_ntoa(struct.pack("!I", addr))
+        else:
+            dst = rng.choice(["127.0.0.1", "0.1.2.3", "224.0.0.5", "239.1.1.1", "255.255.255.255",
+                              "240.0.0.1", "192.0.2.255", "198.51.100.1", "192.0.2.1",
+                              "169.254.1.1"])
+        src = rng.choice(["192.0.2.2"] * 4 + ["10.99.0.1", "127.0.0.9", "0.0.0.0", "224.0.0.1",
+                                              "255.255.255.255", "192.0.2.1", "240.1.1.1"])
+        pkts.append({"src": src, "dst": dst, "tos": rng.choice([0, 0x10, 0xa0, 0x03]),
+                     "ttl": rng.choice([64, 64, 2, 1, 0]), "df": rng.random() < 0.5,
+                     "size": rng.choice([60, 100, 1400]),
+                     "opt": rng.choice([b""] * 4 + OPTIONS),
+                     "frag": rng.choice([0] * 5 + [0x2000, 0x0010, 0x2010, 0x1fff]),
+                     "bad": rng.choice([None] * 6 + ["csum", "short", "long", "ihl", "version",
+                                                     "trunc"])})
+    return pkts
+
+
+def fuzz_frame(p):
+    """The Ethernet frame of fuzz packet P, to the router's rtr0."""
+    opt = p["opt"] + bytes(-len(p["opt"]) % 4)
+    ihl = 5 + len(opt) // 4
+    payload = bytes(max(p["size"] - 20 - len(opt) - 8, 0))
+    udp = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0) + payload
+    total = 4 * ihl + len(udp)
+    frag = p["frag"] | (0x4000 if p["df"] else 0)
+    ver_ihl = 0x40 | ihl
+    if p["bad"] == "ihl":
+        ver_ihl = 0x43
+    elif p["bad"] == "version":
+        ver_ihl = 0x60 | ihl
+    length = {"short": 4 * ihl - 4, "long": total + 200}.get(p["bad"], total)
+    hdr = struct.pack("!BBHHHBBH4s4s", ver_ihl, p["tos"], length, p["id"], frag, p["ttl"], 17,
+                      0, socket.inet_aton(p["src"]), socket.inet_aton(p["dst"])) + opt
+    c = csum(hdr) ^ (0x5555 if p["bad"] == "csum" else 0)
+    hdr = hdr[:10] + struct.pack("!H", c) + hdr[12:]
+    ip = hdr + udp
+    if p["bad"] == "trunc":
+        ip = ip[:4 * ihl + 2]
+    return bytes.fromhex("020000000001020000000002") + struct.pack("!H", ETH_P_IP) + ip
+
+
+def snmp(ns):
+    """The router's Ip, Icmp and IcmpMsg counters."""
+    out = {}
+    lines = ns_sh(ns, "cat /proc/net/snmp").stdout.splitlines()
+    for head, vals in zip(lines[::2], lines[1::2]):
+        proto = head.split(":")[0]
+        if proto in ("Ip", "Icmp", "IcmpMsg"):
+            for k, v in zip(head.split()[1:], vals.split()[1:]):
+                out[f"{proto}.{k}"] = int(v)
+    return out
+
+
+def run_phase(topo, pkts, first_id, fuzz=False):
     """Send PKTS ATTEMPTS times; return each send's observations, in order."""
     sends = []
     for attempt in range(ATTEMPTS):
@@ -235,7 +319,11 @@ def run_phase(topo, pkts, first_id):
             sends.append(dict(p, id=(first_id + attempt * len(pkts) + i) & 0xffff))
     caps = {n: capture_socket(topo.ns[n], iface)
             for n, iface in (("r1", "r0"), ("r2", "r0"), ("snd", "snd0"))}
-    tx = socket_in(topo.ns["snd"], socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    if fuzz:
+        tx = socket_in(topo.ns["snd"], socket.AF_PACKET, socket.SOCK_RAW)
+        tx.bind(("snd0", 0))
+    else:
+        tx = socket_in(topo.ns["snd"], socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     obs = {}
 
     def drain(timeout):
@@ -255,7 +343,10 @@ def run_phase(topo, pkts, first_id):
                         break
                     if addr[2] == socket.PACKET_OUTGOING:
                         continue
-                    r = parse(frame)
+                    try:
+                        r = parse(frame)
+                    except (IndexError, struct.error):
+                        continue
                     if n == "snd":
                         if "icmp" in r and r["src"] == "192.0.2.1":
                             obs.setdefault(r["inner_id"], []).append(("icmp", *r["icmp"]))
@@ -264,7 +355,10 @@ def run_phase(topo, pkts, first_id):
 
     for s in sends:
         try:
-            tx.sendto(packet(s), (s["dst"], 0))
+            if fuzz:
+                tx.send(fuzz_frame(s))
+            else:
+                tx.sendto(packet(s), (s["dst"], 0))
         except OSError:
             pass
         drain(0.004)
@@ -274,10 +368,10 @@ def run_phase(topo, pkts, first_id):
     return [sorted(obs.get(s["id"], [])) or [("dropped",)] for s in sends], sends
 
 
-def run_seed(seed, load, unload):
+def run_seed(seed, load, unload, fuzz=False):
     rng = random.Random(seed)
     cmds, prefixes = make_config(rng)
-    pkts = make_packets(rng, prefixes)
+    pkts = (make_fuzz if fuzz else make_packets)(rng, prefixes)
     changes = mutate(rng, prefixes)
     results = {}
     for mode in ("rdst", "kernel"):
@@ -285,34 +379,50 @@ def run_seed(seed, load, unload):
         topo = Topology(f"{seed}{mode[0]}")
         try:
             ns_sh(topo.ns["rtr"], "set -e\n" + "\n".join(cmds))
-            fates, sends = run_phase(topo, pkts, 1)
+            before = snmp(topo.ns["rtr"])
+            fates, sends = run_phase(topo, pkts, 1, fuzz)
             ns_sh(topo.ns["rtr"], "\n".join(changes), check=False)
-            more, more_sends = run_phase(topo, pkts, 1 + ATTEMPTS * len(pkts))
-            results[mode] = (fates + more, sends + more_sends)
+            more, more_sends = run_phase(topo, pkts, 1 + ATTEMPTS * len(pkts), fuzz)
+            after = snmp(topo.ns["rtr"])
+            counters = {k: after[k] - before.get(k, 0) for k in after}
+            results[mode] = (fates + more, sends + more_sends, counters)
         finally:
             topo.destroy()
     sh("sh", "-c", unload)
     a, b = results["rdst"], results["kernel"]
     diffs = [i for i in range(len(a[0])) if a[0][i] != b[0][i]]
-    if not diffs:
+    # Counters where visible: compared for fuzz runs, whose packets are each
+    # sent the same way in both modes (the kernel's own traffic, e.g. ARP
+    # retries, is not IP).
+    cdiff = {k: (a[2][k], b[2].get(k)) for k in a[2] if fuzz and a[2][k] != b[2].get(k)}
+    if not diffs and not cdiff:
         kinds = {f[0][0] for f in a[0]}
         return True, f"seed {seed}: {len(a[0])} packet fates identical ({', '.join(sorted(kinds))})"
     lines = [f"seed {seed}: {len(diffs)} of {len(a[0])} fates differ; router config:"]
+    if cdiff:
+        lines[0] = (f"seed {seed}: {len(diffs)} fates and counters "
+                    f"{', '.join(f'{k} {v[0]} vs {v[1]}' for k, v in cdiff.items())} differ; "
+                    "router config:")
     lines += [f"    {c}" for c in cmds] + ["  changed between phases:"]
     lines += [f"    {c}" for c in changes]
     for i in diffs[:5]:
         s = a[1][i]
         phase = 1 if i < len(a[0]) // 2 else 2
+        extra = (f" opt {s['opt'].hex() or '-'} frag {s['frag']:#x} bad {s['bad']}"
+                 if fuzz else "")
         lines.append(f"  phase {phase} packet {s['src']} -> {s['dst']} tos {s['tos']:#x} "
-                     f"ttl {s['ttl']} df {int(s['df'])} size {s['size']}: "
+                     f"ttl {s['ttl']} df {int(s['df'])} size {s['size']}{extra}: "
                      f"with rdst {a[0][i]}, without {b[0][i]}")
     return False, "\n".join(lines)
 
 
 def main():
     args = sys.argv[1:]
-    load, unload = "true", "true"
+    load, unload, fuzz = "true", "true", False
     while args and args[0].startswith("--"):
+        if args[0] == "--fuzz":
+            fuzz, args = True, args[1:]
+            continue
         opt, val = args[0], args[1]
         args = args[2:]
         if opt == "--load":
@@ -322,14 +432,14 @@ def main():
     ok_all = True
     for n, seed in enumerate(args, start=1):
         try:
-            ok, msg = run_seed(int(seed), load, unload)
+            ok, msg = run_seed(int(seed), load, unload, fuzz)
         except Exception as e:  # a broken run is a failed case, with its reason
             ok, msg = False, f"seed {seed}: {e}"
         ok_all &= ok
         if not ok:
             for line in msg.splitlines():
                 print(f"# {line}")
-        print(f"{'ok' if ok else 'not ok'} {n} differential seed {seed}"
+        print(f"{'ok' if ok else 'not ok'} {n} {'fuzz' if fuzz else 'differential'} seed {seed}"
               + (f" # {msg.split(': ', 1)[1]}" if ok else ""), flush=True)
     return 0 if ok_all else 1
 
