@@ -10,8 +10,8 @@
 #
 # Variants, interleaved run by run: vanilla (rdst not loaded), rdst, and the
 # nftables flowtable software fast path (rdst not loaded).  A run lets
-# pktgen (kpktgend_0, count 0) saturate the router for WARM s, then reads
-# Ip:ForwDatagrams of RTR over SECS s.  Writes CSV lines
+# pktgen (kpktgend_0, count 0) saturate the router for WARM s, then counts
+# what the receiver gets from it over SECS s.  Writes CSV lines
 #   scenario,variant,run,pps
 # to $1, path costs (bpftrace) to $1.costs, and slab figures to $1.slab.
 set -u
@@ -106,7 +106,9 @@ pktgen_cfg()
 	[ "$1" = "$2" ] || pg snd0 "flag IPSRC_RND"
 }
 
-forwarded() { ip netns exec $RTR awk '/^Ip: [0-9]/ { print $7 }' /proc/net/snmp; }
+# forwarded: packets the receiver got from the router.  Counted at rcv0, not
+# by Ip:ForwDatagrams: the flowtable's fast path bypasses ip_forward.
+forwarded() { ip -n $RCV -s link show rcv0 | awk '/RX:/ { getline; print $2; exit }'; }
 
 # measure: pps forwarded by RTR while pktgen saturates it.
 measure()
