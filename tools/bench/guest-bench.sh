@@ -231,10 +231,34 @@ costs()
 		END { clear(@t); }'
 }
 
-: > "$out"
+# profile VARIANT: where the CPU goes with pktgen saturating the router on
+# the one-route, rp_filter=1 scenario (perf, all CPUs, 3 s).
+profile()
+{
+	local f=$out.profile.$1
+	variant "$1"
+	ip netns exec $SND sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	sleep 1
+	perf record -q -a -o "$f.data" -- sleep 3 2>/dev/null
+	ip netns exec $SND sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait
+	perf report -q -i "$f.data" --stdio --no-children --sort sym 2>/dev/null |
+		grep -v '^$' | head -40 > "$f"
+	rm -f "$f.data"
+}
+
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 topo
 say "kernel $(uname -r), $(nproc) CPUs, runs=$RUNS secs=$SECS"
+
+if [ "${RDST_BENCH_ONLY:-}" = profile ]; then
+	pktgen_cfg 192.0.2.2 192.0.2.2 0 0
+	rpf 1
+	command -v perf >/dev/null && { profile vanilla; profile rdst; variant vanilla; }
+	say "profiles in $out.profile.*"
+	exit 0
+fi
+: > "$out"
 
 pktgen_cfg 192.0.2.2 192.0.2.2 0 0
 rpf 0; scenario one_route_rpf0

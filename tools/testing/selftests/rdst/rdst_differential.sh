@@ -5,6 +5,7 @@
 # every packet's fate recorded with rdst loaded and without it, must be
 # identical (rdst_diff.py). `make check` runs the fixed seeds below; a soak
 # run takes a count: RDST_DIFF_COUNT=200 ./rdst_differential.sh
+# (rdst_fuzz.sh runs the same with malformed packets: RDST_DIFF_FUZZ=1.)
 
 source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
 
@@ -29,5 +30,5 @@ fi
 
 ktap_print_header
 ktap_set_plan "$(echo $seeds | wc -w)"
-python3 "$DIR/rdst_diff.py" --load "$load" --unload "rmmod rdst 2>/dev/null || true" $seeds
+python3 "$DIR/rdst_diff.py" ${RDST_DIFF_FUZZ:+--fuzz} --load "$load" --unload "rmmod rdst 2>/dev/null || true" $seeds
 exit $?
