@@ -62,6 +62,8 @@ topo_routes()
 	ip -n $RTR route replace 203.0.113.0/24 via 198.51.100.2 proto static
 	# flood sources route back (rp_filter)
 	ip -n $RTR route replace 10.0.0.0/8 via 192.0.2.2 proto static
+	# the mixed workload's destinations
+	ip -n $RTR route replace 198.18.0.0/16 via 198.51.100.2 proto static
 }
 
 rpf() { ip netns exec $RTR sysctl -qw net.ipv4.conf.all.rp_filter="$1" net.ipv4.conf.rtr0.rp_filter="$1"; }
@@ -268,9 +270,13 @@ fib_add; scenario large_fib_$FIB; fib_del
 rules_add; scenario rules_$RULES; rules_del
 pktgen_cfg 10.0.0.1 10.255.255.254 0 0
 scenario miss_flood
-# 1000 concurrent flows, each renewed with a random source after 10 packets:
-# about 90 % of packets hit, 10 % are new flows.
-pktgen_cfg 10.0.0.1 10.255.255.254 1000 10
+# 1000 concurrent flows (pktgen's flows are destinations), each renewed with
+# a random destination after 10 packets: about 90 % of packets hit, 10 % are
+# new flows.
+pktgen_cfg 192.0.2.2 192.0.2.2 1000 10
+pg snd0 "dst_min 198.18.0.1"
+pg snd0 "dst_max 198.18.255.254"
+pg snd0 "flag IPDST_RND"
 scenario mixed_1k_hot
 
 # Slab at the end of a flood with rdst (gc_thresh default), then costs.
