@@ -29,6 +29,7 @@ source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
 
 cleanup()
 {
+	rm -f "$FRAG_COUNT"
 	topo_destroy
 	[ -n "${RTR2:-}" ] && cleanup_ns "$RTR2" 2>/dev/null
 	rdst_unload 2>/dev/null
@@ -160,11 +161,17 @@ same_with_and_without()
 }
 
 # frag_probe: one DF packet too big for the router's output MTU, to an
-# address of the routed prefix the sender has no learned path MTU for, so
-# that the router must answer.
+# address of the routed prefix the sender has no learned path MTU for (a new
+# one each time: a repeated address would meet the sender's own "message too
+# long"), so that the router must answer.  Runs in subshells: the count is a
+# file.
+FRAG_COUNT=$(mktemp)
 frag_probe()
 {
-	local dst=203.0.113.$(( 10#$(date +%N) % 200 + 20 ))
+	local n=$(( $(cat "$FRAG_COUNT" 2>/dev/null || echo 0) + 1 ))
+	local dst=203.0.113.$(( n % 200 + 20 ))
+
+	echo "$n" > "$FRAG_COUNT"
 
 	ip netns exec "$SND" ping -n -c 1 -W 1 -s 1400 -M do "$dst"
 }
