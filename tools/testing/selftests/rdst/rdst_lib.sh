@@ -114,8 +114,9 @@ run_tests()
 	ktap_finished
 }
 
-# rdst_stat NS COLUMN: a counter of /proc/net/stat/rdst in NS, summed over
-# CPUs (gauges are the same on every line: take the first).
+# rdst_stat NS COLUMN: a counter of /proc/net/stat/rdst in NS ("-": the
+# caller's own namespace), summed over CPUs (gauges are the same on every
+# line: take the first).
 rdst_stat()
 {
 	local ns=$1 col=$2 hdr line i c= sum=0
@@ -136,7 +137,8 @@ rdst_stat()
 			sum=$((sum + 16#${line[$c]}))
 		done
 		echo "$sum"
-	} < <(ip netns exec "$ns" cat /proc/net/stat/rdst)
+	} < <(if [ "$ns" = - ]; then cat /proc/net/stat/rdst
+	      else ip netns exec "$ns" cat /proc/net/stat/rdst; fi)
 }
 
 # The sender -> router -> receiver topology every forwarding test uses:
