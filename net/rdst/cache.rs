@@ -13,7 +13,7 @@ use kernel::{
         dst::obsolete,
         dst_ops::{DstOps, Entry, Registration, Table, TableWriter},
         dst_trace::{self, Flow},
-        namespace::{Net, PernetData, PernetId, PernetPeriodic, Periodic},
+        namespace::{Net, Periodic, PernetData, PernetId, PernetPeriodic},
         netfilter::{self, Hook, Ipv4Hook, Verdict},
         proc::{SeqFile, StatFile, StatShow},
         route::{self, rtcf, rtn},
@@ -33,15 +33,18 @@ const MAX_CHAIN: usize = 8;
 const GC_SWEEP_CHAINS: usize = 64;
 /// How often idle entries are swept and leaks looked for without cache pressure.
 const EXPIRE_PERIOD_MS: u32 = 1000;
+fn expire_period() -> time::Jiffies {
+    time::msecs_to_jiffies(EXPIRE_PERIOD_MS)
+}
+
 /// Retired entries still referenced after this long are reported as suspected leaks.
 const LEAK_AGE_MS: u32 = 60_000;
 
-/// Everything the kernel's input route decision depends on.
+/// Everything the kernel's input route decision depends on: the flow the tracepoints report,
+/// plus the mark and DSCP.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FlowKey {
-    daddr: u32,
-    saddr: u32,
-    iif: i32,
+    flow: Flow,
     mark: u32,
     dscp: u8,
 }
@@ -49,8 +52,8 @@ pub(crate) struct FlowKey {
 impl FlowKey {
     fn hash(&self, key: &siphash::Key) -> u64 {
         key.hash_3u64(
-            u64::from(self.daddr) | u64::from(self.saddr) << 32,
-            self.iif as u32 as u64 | u64::from(self.dscp) << 32,
+            u64::from(self.flow.daddr) | u64::from(self.flow.saddr) << 32,
+            self.flow.iif as u32 as u64 | u64::from(self.dscp) << 32,
             u64::from(self.mark),
         )
     }
@@ -119,8 +122,9 @@ impl PernetData for NetCache {
             last_leak_warning: AtomicUsize::new(0),
             gc_thresh: p.gc_thresh as usize,
             idle_jiffies: p.idle_jiffies,
-            expire_chains: GC_SWEEP_CHAINS
-                .max((p.buckets as u64 * u64::from(EXPIRE_PERIOD_MS) / p.idle_ms()) as usize),
+            expire_chains: GC_SWEEP_CHAINS.max(
+                (u64::from(p.buckets) * expire_period() as u64 / p.idle_jiffies.max(1)) as usize
+            ),
             dst: KBox::pin_init(
                 Registration::new(net, shared.slab.clone(), p.gc_thresh),
                 GFP_KERNEL
@@ -130,7 +134,7 @@ impl PernetData for NetCache {
             // Last: packets may arrive as soon as the hook is registered.
             hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, netfilter::priority::LAST),
             // After everything it uses.
-            expire <- Periodic::new(net, time::msecs_to_jiffies(EXPIRE_PERIOD_MS)),
+            expire <- Periodic::new(net, expire_period()),
         }? Error)
     }
 }
@@ -203,9 +207,7 @@ impl NetCache {
             return Verdict::Accept;
         }
         let key = FlowKey {
-            daddr: flow.daddr,
-            saddr: flow.saddr,
-            iif: flow.iif,
+            flow,
             mark: skb.mark(),
             dscp: iph.dscp(),
         };
@@ -239,24 +241,24 @@ impl NetCache {
         }
         self.stats.inc(idx::MISSES);
         dst_trace::miss(stale, &flow);
-        self.miss(skb, key, &flow, hash, (genid, dev_gen, in_conf), rcu)
+        self.miss(skb, key, iph.tos, hash, (genid, dev_gen, in_conf), rcu)
     }
 
     /// The miss path: the kernel routes the packet; the decision is cached if the key can
-    /// reproduce it. `gens` are the generations and input device digest read before the lookup.
+    /// reproduce it. The generations and input device digest were read before the lookup.
     #[inline(never)]
     fn miss(
         &self,
         skb: &mut SkBuff,
         key: FlowKey,
-        flow: &Flow,
+        tos: u8,
         hash: u64,
         (genid, dev_gen, in_conf): (i32, u32, u64),
         rcu: &rcu::Guard,
     ) -> Verdict {
         let net = self.dst.net();
+        let flow = &key.flow;
         let before = skb.ipcb_flags();
-        let tos = skb.ipv4_header().tos;
         let rt = match route::input_noref(skb, flow.daddr, flow.saddr, tos, rcu) {
             Ok(rt) => rt,
             Err(e) => {

@@ -71,13 +71,6 @@ impl Params {
     }
 }
 
-impl Params {
-    /// The idle timeout in milliseconds.
-    pub(crate) fn idle_ms(&self) -> u64 {
-        u64::from(IDLE_TIMEOUT_MS.get())
-    }
-}
-
 /// What every namespace's cache is built from.
 pub(crate) struct Shared {
     pub(crate) slab: Arc<kernel::kmem_cache::KmemCache<Entry<RouteOps>>>,

@@ -335,7 +335,12 @@ impl<T: DstOps> Registration<T> {
         }
         // SAFETY: `dst_alloc` returned the one reference, owned by the `ARef` from now on.
         let entry: ARef<Entry<T>> = unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) };
-        dst_trace::alloc(entry.dst(), route.dev().ifindex(), src.rt_type as u8, self.entries());
+        dst_trace::alloc(
+            entry.dst(),
+            route.dev().ifindex(),
+            src.rt_type as u8,
+            self.entries(),
+        );
         Ok(entry)
     }
 
@@ -631,7 +636,11 @@ impl<T: DstOps> GarbageList<T> {
             g.len
         };
         // Diagnostic only: other holders may come and go meanwhile.
-        dst_trace::retire(entry.dst(), entry.dst().refcount().saturating_sub(1), listed);
+        dst_trace::retire(
+            entry.dst(),
+            entry.dst().refcount().saturating_sub(1),
+            listed,
+        );
         drop(entry);
     }
 

@@ -15,7 +15,7 @@ use crate::{bindings, ffi::c_void, str::CStr};
 use core::ptr;
 
 /// A packet's flow as the cache keys it, addresses in network byte order.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Flow {
     /// Destination address (`iph->daddr`).
     pub daddr: u32,
