@@ -112,17 +112,30 @@ pktgen_cfg()
 # by Ip:ForwDatagrams: the flowtable's fast path bypasses ip_forward.
 forwarded() { ip -n $RCV -s link show rcv0 | awk '/RX:/ { getline; print $2; exit }'; }
 
-# measure: pps forwarded by RTR while pktgen saturates it.
-measure()
+pgctl() { ip netns exec $SND sh -c "echo $1 > /proc/net/pktgen/pgctrl"; }
+
+# under_load CMD...: run CMD while pktgen sends, from WARM s after it starts.
+# ("start" returns only once pktgen is stopped.)
+under_load()
+{
+	local gen
+	pgctl start &
+	gen=$!
+	sleep "$WARM"
+	"$@"
+	pgctl stop
+	wait "$gen"
+}
+
+window()
 {
 	local a b
-	ip netns exec $SND bash -c 'echo start > /proc/net/pktgen/pgctrl' &
-	sleep "$WARM"
 	a=$(forwarded); sleep "$SECS"; b=$(forwarded)
-	ip netns exec $SND bash -c 'echo stop > /proc/net/pktgen/pgctrl'
-	wait
 	echo $(( (b - a) / SECS ))
 }
+
+# measure: pps forwarded by RTR while pktgen saturates it.
+measure() { under_load window; }
 
 # slow_path: packets the flowtable variant's forward chain saw (not offloaded).
 slow_path()
@@ -196,12 +209,7 @@ rules_del() { ip -n $RTR rule show | awk -F: '$1 >= 100 && $1 < 32766 { print "r
 probe()
 {
 	local run=$out.pktgen.sh
-	cat > "$run" <<-SH
-	ip netns exec $SND sh -c 'echo start > /proc/net/pktgen/pgctrl' &
-	sleep 3
-	ip netns exec $SND sh -c 'echo stop > /proc/net/pktgen/pgctrl'
-	wait
-	SH
+	{ declare -p SND WARM; declare -f pgctl under_load; echo "under_load sleep 3"; } > "$run"
 	timeout 120 bpftrace -c "/bin/bash $run" -e "$2" > "$out.costs.$1" 2>&1 ||
 		say "bpftrace for $1 costs failed (see $out.costs.$1)"
 }
@@ -239,11 +247,7 @@ profile()
 {
 	local f=$out.profile.$1
 	variant "$1"
-	ip netns exec $SND sh -c 'echo start > /proc/net/pktgen/pgctrl' &
-	sleep 1
-	perf record -q -a -o "$f.data" -- sleep 3 2>/dev/null
-	ip netns exec $SND sh -c 'echo stop > /proc/net/pktgen/pgctrl'
-	wait
+	under_load perf record -q -a -o "$f.data" -- sleep 3 2>/dev/null
 	perf report -q -i "$f.data" --stdio --no-children --sort sym 2>/dev/null |
 		grep -v '^$' | head -40 > "$f"
 	rm -f "$f.data"
