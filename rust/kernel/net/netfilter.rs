@@ -124,8 +124,12 @@ impl<H: Hook> Registration<H> {
 #[pinned_drop]
 impl<H: Hook> PinnedDrop for Registration<H> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `ops` is registered in `net` (type invariant); unregistering waits for
-        // callbacks in flight.
+        // SAFETY: `ops` is registered in `net` (type invariant).
         unsafe { bindings::nf_unregister_net_hook(self.net, self.ops.get()) };
+        // Unregistering only swaps the hook table; a CPU already in `callback` keeps running
+        // it and using the owner's state. Wait for those (they run under `rcu_read_lock`)
+        // before the owner's state can go.
+        // SAFETY: drop runs in process context (namespace exit or module unload).
+        unsafe { bindings::synchronize_net() };
     }
 }
