@@ -10,7 +10,7 @@ use kernel::{
     c_str,
     net::{
         device::{Event, NetDevice},
-        dst::obsolete,
+        dst::{obsolete, Dst},
         dst_ops::{DstOps, Entry, Registration, Table, TableWriter},
         dst_trace::{self, Flow},
         namespace::{Net, Periodic, PernetData, PernetId, PernetPeriodic},
@@ -59,6 +59,18 @@ impl FlowKey {
     }
 }
 
+/// What the hit path read before the kernel's lookup: an entry made from the lookup is marked
+/// with these, so that a change racing with the miss leaves it stale, never wrong.
+#[derive(Clone, Copy)]
+struct Seen {
+    genid: i32,
+    dev_gen: u32,
+    /// Digest of the input device's routing sysctls.
+    in_conf: u64,
+    /// The flow's entry was found stale: an active flow, cached again at once.
+    was_cached: bool,
+}
+
 /// What an entry carries besides the route.
 pub(crate) struct CachedFlow {
     key: FlowKey,
@@ -85,6 +97,15 @@ impl DstOps for RouteOps {
     }
 }
 
+/// `n` empty admission slots (`n` is zero or a power of two).
+fn first_misses(n: u32) -> Result<KVVec<AtomicU32>> {
+    let mut v = KVVec::with_capacity(n as usize, GFP_KERNEL)?;
+    for _ in 0..n {
+        v.push(AtomicU32::new(0), GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
 /// The cache of one namespace.
 #[pin_data(PinnedDrop)]
 pub(crate) struct NetCache {
@@ -106,6 +127,9 @@ pub(crate) struct NetCache {
     idle_jiffies: u64,
     /// Chains swept per periodic run: the whole table once per idle timeout.
     expire_chains: usize,
+    /// Tags of flows that missed once and are not cached yet, one slot per chain; empty when
+    /// every miss is cached (`cache_after=1`).
+    first_misses: KVVec<AtomicU32>,
 }
 
 impl PernetData for NetCache {
@@ -125,6 +149,7 @@ impl PernetData for NetCache {
             expire_chains: GC_SWEEP_CHAINS.max(
                 (u64::from(p.buckets) * expire_period() as u64 / p.idle_jiffies.max(1)) as usize
             ),
+            first_misses: first_misses(if p.cache_after > 1 { p.buckets } else { 0 })?,
             dst: KBox::pin_init(
                 Registration::new(net, shared.slab.clone(), p.gc_thresh),
                 GFP_KERNEL
@@ -216,7 +241,7 @@ impl NetCache {
         let dev_gen = self.dev_gen.load(Ordering::Acquire);
         let in_conf = dev.ipv4_route_conf_digest(rcu);
 
-        let mut stale = None;
+        let mut stale: Option<&Dst> = None;
         if let Some(e) = self.table.lookup(hash, rcu, |e| e.data().key == key) {
             let f = e.data();
             if e.genid() == genid
@@ -241,11 +266,17 @@ impl NetCache {
         }
         self.stats.inc(idx::MISSES);
         dst_trace::miss(stale, &flow);
-        self.miss(skb, key, iph.tos, hash, (genid, dev_gen, in_conf), rcu)
+        let seen = Seen {
+            genid,
+            dev_gen,
+            in_conf,
+            was_cached: stale.is_some(),
+        };
+        self.miss(skb, key, iph.tos, hash, seen, rcu)
     }
 
     /// The miss path: the kernel routes the packet; the decision is cached if the key can
-    /// reproduce it. The generations and input device digest were read before the lookup.
+    /// reproduce it.
     #[inline(never)]
     fn miss(
         &self,
@@ -253,9 +284,15 @@ impl NetCache {
         key: FlowKey,
         tos: u8,
         hash: u64,
-        (genid, dev_gen, in_conf): (i32, u32, u64),
+        seen: Seen,
         rcu: &rcu::Guard,
     ) -> Verdict {
+        let Seen {
+            genid,
+            dev_gen,
+            in_conf,
+            ..
+        } = seen;
         let net = self.dst.net();
         let flow = &key.flow;
         let before = skb.ipcb_flags();
@@ -291,7 +328,8 @@ impl NetCache {
         } else {
             None
         };
-        if let Some(why) = why {
+        let first = || !seen.was_cached && self.first_miss(hash);
+        if let Some(why) = why.or_else(|| first().then_some(Decline::FirstMiss)) {
             self.decline(flow, why);
             return Verdict::Accept;
         }
@@ -309,6 +347,25 @@ impl NetCache {
         Verdict::Accept
     }
 
+    /// Admission control: whether this is the flow's first miss, remembered so that its next
+    /// one is cached. A slot holds one flow's tag; a colliding flow takes it over, which at
+    /// worst delays caching, never changes a decision.
+    fn first_miss(&self, hash: u64) -> bool {
+        let Some(slot) = self
+            .first_misses
+            .get((hash >> 32) as usize & self.first_misses.len().wrapping_sub(1))
+        else {
+            return false;
+        };
+        let tag = hash as u32 | 1;
+        if slot.load(Ordering::Relaxed) == tag {
+            slot.store(0, Ordering::Relaxed);
+            return false;
+        }
+        slot.store(tag, Ordering::Relaxed);
+        true
+    }
+
     fn decline(&self, flow: &Flow, why: Decline) {
         self.stats.decline(why);
         dst_trace::decline(flow, why.name());
@@ -323,18 +380,18 @@ impl NetCache {
 
     /// Packets whose route the key cannot reproduce, or that are not rdst's to route.
     fn servable(skb: &SkBuff) -> core::result::Result<(), Decline> {
+        // Tunnel metadata rides on a (metadata) dst: looked at first, to be counted as such.
+        if skb.has_tunnel_info() {
+            return Err(Decline::Tunnel);
+        }
         if skb.dst().is_some() {
             return Err(Decline::HasDst);
         }
         if skb.has_sock() {
             return Err(Decline::Socket);
         }
-        let iph = skb.ipv4_header();
-        if iph.has_options() {
+        if skb.ipv4_header().has_options() {
             return Err(Decline::Options);
-        }
-        if skb.has_tunnel_info() {
-            return Err(Decline::Tunnel);
         }
         if skb.dev().is_l3mdev() {
             return Err(Decline::L3mdev);

@@ -8,6 +8,9 @@
 //! decides, and what the key can reproduce is copied into an entry of rdst's own. See
 //! Documentation/networking/rdst.rst.
 
+// `try_pin_init!` of the namespace's cache expands one level per field.
+#![recursion_limit = "256"]
+
 use kernel::{
     c_str,
     net::{
@@ -40,6 +43,8 @@ pub(crate) struct Params {
     pub(crate) buckets: u32,
     /// Entries unused for this long (jiffies) are the first evicted.
     pub(crate) idle_jiffies: u64,
+    /// Misses a flow needs before its route is cached (1 or 2).
+    pub(crate) cache_after: u32,
 }
 
 impl Params {
@@ -63,7 +68,13 @@ impl Params {
             pr_err!("idle_timeout_ms={idle} is outside 100..3600000\n");
             return Err(EINVAL);
         }
+        let cache_after = CACHE_AFTER.get();
+        if !(1..=2).contains(&cache_after) {
+            pr_err!("cache_after={cache_after} is neither 1 nor 2\n");
+            return Err(EINVAL);
+        }
         Ok(Self {
+            cache_after,
             gc_thresh,
             buckets,
             idle_jiffies: kernel::time::msecs_to_jiffies(idle) as u64,
@@ -81,6 +92,8 @@ kernel::module_param!(GC_THRESH: u32 = 16384, "gc_thresh",
     "Most entries cached per network namespace (dst_ops.gc_thresh), 16..4194304");
 kernel::module_param!(BUCKETS: u32 = 0, "buckets",
     "Hash chains per namespace, a power of two up to 4194304; 0 = gc_thresh / 2");
+kernel::module_param!(CACHE_AFTER: u32 = 2, "cache_after",
+    "Misses a flow needs before its route is cached: 1, or 2 so that single-packet flows (a flood) allocate nothing");
 kernel::module_param!(IDLE_TIMEOUT_MS: u32 = 30_000, "idle_timeout_ms",
     "Entries unused for this long are evicted first, 100..3600000 ms");
 
@@ -105,14 +118,17 @@ struct Rdst {
 impl kernel::Module for Rdst {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let params = Params::from_module_params()?;
-        let (gc_thresh, buckets) = (params.gc_thresh, params.buckets);
+        let (gc_thresh, buckets, cache_after) =
+            (params.gc_thresh, params.buckets, params.cache_after);
         let shared = Shared {
             slab: dst_ops::new_slab::<RouteOps>(c_str!("rdst_cache"))?,
             params,
         };
         let subsys = KBox::pin_init(Subsys::<NetCache>::register(shared), GFP_KERNEL)?;
         let notifier = KBox::pin_init(Notifier::<DeviceEvents>::register(), GFP_KERNEL)?;
-        pr_info!("loaded: gc_thresh={gc_thresh} buckets={buckets} per namespace\n");
+        pr_info!(
+            "loaded: gc_thresh={gc_thresh} buckets={buckets} cache_after={cache_after} per namespace\n"
+        );
         Ok(Rdst {
             _notifier: notifier,
             _subsys: subsys,

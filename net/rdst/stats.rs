@@ -8,106 +8,106 @@
 use core::fmt::Write;
 use kernel::{c_str, net::proc::SeqFile, percpu, prelude::*, str::CStr};
 
-/// Why a packet was left to the kernel's own routing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Decline {
-    /// The packet already has a dst (early demux, another hook).
-    HasDst,
-    /// The packet has a socket attached.
-    Socket,
-    /// The header carries IP options.
-    Options,
-    /// Policy rules look at ports (the route may depend on more than the key).
-    RulesL4,
-    /// The packet carries tunnel metadata.
-    Tunnel,
-    /// The input device is an L3 master or its slave (VRF).
-    L3mdev,
-    /// Local delivery, broadcast or multicast, or an error route.
-    Local,
-    /// The kernel chose one of several next hops.
-    Multipath,
-    /// The route has lightweight tunnel state.
-    Lwtunnel,
-    /// The route has its own metrics.
-    Metrics,
-    /// The route comes from a next-hop exception (learned PMTU or redirect with expiry).
-    Exception,
-    /// The kernel's lookup failed: the packet was dropped as the kernel drops it.
-    RouteError,
-    /// Routing changed while the decision was being made.
-    Race,
-}
-
-impl Decline {
-    /// Every reason, in column order.
-    const ALL: [Decline; 13] = [
-        Self::HasDst,
-        Self::Socket,
-        Self::Options,
-        Self::RulesL4,
-        Self::Tunnel,
-        Self::L3mdev,
-        Self::Local,
-        Self::Multipath,
-        Self::Lwtunnel,
-        Self::Metrics,
-        Self::Exception,
-        Self::RouteError,
-        Self::Race,
-    ];
-
-    /// The reason's name, in the stat file (`decline_NAME`) and the `rdst_decline` event.
-    pub(crate) fn name(self) -> &'static CStr {
-        match self {
-            Self::HasDst => c_str!("has_dst"),
-            Self::Socket => c_str!("socket"),
-            Self::Options => c_str!("options"),
-            Self::RulesL4 => c_str!("rules_l4"),
-            Self::Tunnel => c_str!("tunnel"),
-            Self::L3mdev => c_str!("l3mdev"),
-            Self::Local => c_str!("local"),
-            Self::Multipath => c_str!("multipath"),
-            Self::Lwtunnel => c_str!("lwtunnel"),
-            Self::Metrics => c_str!("metrics"),
-            Self::Exception => c_str!("exception"),
-            Self::RouteError => c_str!("route_error"),
-            Self::Race => c_str!("race"),
+/// Declares the decline reasons once: the enum, its column order and its names.
+macro_rules! declines {
+    ($($(#[doc = $doc:literal])* $reason:ident => $name:literal,)*) => {
+        /// Why a packet was left to the kernel's own routing.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Decline {
+            $($(#[doc = $doc])* $reason,)*
         }
-    }
+
+        impl Decline {
+            /// Every reason, in column order.
+            const ALL: &'static [Decline] = &[$(Self::$reason),*];
+
+            /// The reason's name, in the stat file (`decline_NAME`) and the `rdst_decline`
+            /// event.
+            pub(crate) fn name(self) -> &'static CStr {
+                match self {
+                    $(Self::$reason => c_str!($name),)*
+                }
+            }
+        }
+    };
 }
 
-/// Indices of the counters, in column order.
-pub(crate) mod idx {
-    pub(crate) const HITS: usize = 0;
-    pub(crate) const MISSES: usize = 1;
-    pub(crate) const INSERTS: usize = 2;
-    pub(crate) const STALE: usize = 3;
-    pub(crate) const GC_RUNS: usize = 4;
-    pub(crate) const GC_EVICTIONS: usize = 5;
-    pub(crate) const CHAIN_EVICTIONS: usize = 6;
-    pub(crate) const INVALIDATIONS: usize = 7;
-    pub(crate) const ALLOC_FAILURES: usize = 8;
-    pub(crate) const DEV_PUTS: usize = 9;
-    pub(crate) const LEAK_WARNINGS: usize = 10;
-    /// The first decline counter; `Decline as usize` is added to it.
-    pub(crate) const DECLINE: usize = 11;
+declines! {
+    /// The packet already has a dst (early demux, another hook).
+    HasDst => "has_dst",
+    /// The packet has a socket attached.
+    Socket => "socket",
+    /// The header carries IP options.
+    Options => "options",
+    /// Policy rules look at ports (the route may depend on more than the key).
+    RulesL4 => "rules_l4",
+    /// The packet carries tunnel metadata.
+    Tunnel => "tunnel",
+    /// The input device is an L3 master or its slave (VRF).
+    L3mdev => "l3mdev",
+    /// Local delivery, broadcast or multicast, or an error route.
+    Local => "local",
+    /// The kernel chose one of several next hops.
+    Multipath => "multipath",
+    /// The route has lightweight tunnel state.
+    Lwtunnel => "lwtunnel",
+    /// The route has its own metrics.
+    Metrics => "metrics",
+    /// The route comes from a next-hop exception (learned PMTU or redirect with expiry).
+    Exception => "exception",
+    /// The kernel's lookup failed: the packet was dropped as the kernel drops it.
+    RouteError => "route_error",
+    /// Routing changed while the decision was being made.
+    Race => "race",
+    /// The flow missed for the first time (`cache_after=2`): it is cached on its next miss, so
+    /// a flood of single-packet flows allocates nothing.
+    FirstMiss => "first_miss",
 }
 
-/// Names of the counters before the declines.
-const NAMES: [&str; idx::DECLINE] = [
-    "hits",
-    "misses",
-    "inserts",
-    "stale",
-    "gc_runs",
-    "gc_evictions",
-    "chain_evictions",
-    "invalidations",
-    "alloc_failures",
-    "dev_puts",
-    "leak_warnings",
-];
+/// Declares the event counters once: their indices (column order) and names.
+macro_rules! counters {
+    ($($(#[doc = $doc:literal])* $counter:ident => $name:literal,)*) => {
+        /// Indices of the counters, in column order.
+        pub(crate) mod idx {
+            #[allow(clippy::upper_case_acronyms, non_camel_case_types)]
+            enum Index {
+                $($counter,)*
+                DECLINE,
+            }
+            $($(#[doc = $doc])* pub(crate) const $counter: usize = Index::$counter as usize;)*
+            /// The first decline counter; `Decline as usize` is added to it.
+            pub(crate) const DECLINE: usize = Index::DECLINE as usize;
+        }
+
+        /// Names of the counters before the declines.
+        const NAMES: [&str; idx::DECLINE] = [$($name),*];
+    };
+}
+
+counters! {
+    /// Packets served from the cache.
+    HITS => "hits",
+    /// Packets not served (no entry, or a stale one).
+    MISSES => "misses",
+    /// Entries added.
+    INSERTS => "inserts",
+    /// Entries found out of date by a lookup.
+    STALE => "stale",
+    /// `dst_ops.gc` runs.
+    GC_RUNS => "gc_runs",
+    /// Entries evicted for the bound or for idleness.
+    GC_EVICTIONS => "gc_evictions",
+    /// Entries evicted for chain length.
+    CHAIN_EVICTIONS => "chain_evictions",
+    /// Device-event flushes.
+    INVALIDATIONS => "invalidations",
+    /// `dst_alloc` failures.
+    ALLOC_FAILURES => "alloc_failures",
+    /// Entries moved off an unregistering device.
+    DEV_PUTS => "dev_puts",
+    /// Suspected-leak reports.
+    LEAK_WARNINGS => "leak_warnings",
+}
 
 pub(crate) const N: usize = idx::DECLINE + Decline::ALL.len();
 

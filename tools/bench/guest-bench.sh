@@ -148,7 +148,8 @@ variant()
 {
 	case $1 in
 	vanilla) flowtable_off; rdst_off ;;
-	rdst) flowtable_off; rdst_on ;;
+	# $RDST_PARAMS: module parameters of a scenario or measurement.
+	rdst) flowtable_off; rdst_on ${RDST_PARAMS:-} ;;
 	flowtable) rdst_off; flowtable_on ;;
 	esac
 }
@@ -228,8 +229,10 @@ costs()
 	probe hit 'kprobe:nf_hook_slow { @t[cpu] = nsecs; }
 		tracepoint:rdst:rdst_hit /@t[cpu]/ { @ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
 		END { clear(@t); }'
+	# The miss path that allocates and inserts: every new flow cached.
 	pktgen_cfg 10.0.0.1 10.255.255.254 0 0
 	pg snd0 "delay 200000"
+	rdst_off; RDST_PARAMS=cache_after=1 variant rdst
 	probe miss 'kprobe:nf_hook_slow { @t[cpu] = nsecs; }
 		tracepoint:rdst:rdst_insert /@t[cpu]/ { @ns[nsecs - @t[cpu]] = count(); delete(@t[cpu]); }
 		END { clear(@t); }'
@@ -274,6 +277,8 @@ fib_add; scenario large_fib_$FIB; fib_del
 rules_add; scenario rules_$RULES; rules_del
 pktgen_cfg 10.0.0.1 10.255.255.254 0 0
 scenario miss_flood
+# The same flood with admission control off: every new flow is cached.
+RDST_PARAMS=cache_after=1 scenario flood_cache_after1
 # 1000 concurrent flows (pktgen's flows are destinations), each renewed with
 # a random destination after 10 packets: about 90 % of packets hit, 10 % are
 # new flows.
@@ -283,8 +288,9 @@ pg snd0 "dst_max 198.18.255.254"
 pg snd0 "flag IPDST_RND"
 scenario mixed_1k_hot
 
-# Slab at the end of a flood with rdst (gc_thresh default), then costs.
-variant rdst
+# Slab at the end of a flood with rdst caching every flow (gc_thresh
+# default), then costs.
+RDST_PARAMS=cache_after=1 variant rdst
 pktgen_cfg 10.0.0.1 10.255.255.254 0 0
 measure > /dev/null
 { grep -E '^rdst_cache ' /proc/slabinfo

@@ -14,7 +14,8 @@ use crate::{
 };
 use core::{
     marker::PhantomData,
-    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
+    ptr::addr_of,
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
 };
 
 /// A network namespace (`struct net`).
@@ -126,20 +127,42 @@ pub trait PernetData: Sized + Send + Sync + 'static {
     /// Builds the state of a new namespace (or of each existing one at registration).
     fn init<'a>(net: &'a Net, shared: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a;
 
-    /// Returns the state of `net`, if the subsystem is registered.
+    /// Returns the state of `net` if it is ready: the subsystem is registered, and the state
+    /// is fully built and its exit has not begun. Callbacks registered while the state is being
+    /// built (a netfilter hook, say) get `None` until `init` has returned; callbacks that may
+    /// run during the exit must be waited for by what drops them (as
+    /// [`netfilter::Registration`](super::netfilter::Registration) does).
     #[inline]
     fn of(net: &Net) -> Option<&Self> {
         let id = Self::ID.get();
         if id == 0 {
             return None;
         }
-        // SAFETY: `id` was assigned by `register_pernet_subsys` for this type; while it is
-        // registered, every live namespace has initialised state of type `Self` under it, and
-        // the state lives as long as `net` (it is dropped in the namespace's exit).
-        let p = unsafe { bindings::net_generic(net.as_ptr(), id) };
-        // SAFETY: as above; a null pointer means the namespace is still being set up.
-        unsafe { p.cast::<Self>().as_ref() }
+        // SAFETY: `id` was assigned by `register_pernet_subsys` for this type, so the
+        // namespace's slot for it, if any, is a `Slot<Self>` the kernel keeps until the
+        // namespace is freed.
+        let slot = unsafe { bindings::net_generic(net.as_ptr(), id) }.cast::<Slot<Self>>();
+        if slot.is_null() {
+            // The namespace is still being set up.
+            return None;
+        }
+        // SAFETY: `slot` is valid (above); `ready` is an atomic that zeroed memory initialises.
+        let ready = unsafe { &*addr_of!((*slot).ready) };
+        if !ready.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: `ready` is set (Release) after the state was built and cleared before it is
+        // dropped; the state lives as long as `net`.
+        Some(unsafe { &*addr_of!((*slot).data) })
     }
+}
+
+/// The per-namespace memory the kernel allocates (zeroed) for a [`Subsys<T>`].
+#[repr(C)]
+struct Slot<T> {
+    /// Whether `data` is built and not being dropped.
+    ready: AtomicBool,
+    data: T,
 }
 
 /// A registered per-namespace subsystem (`register_pernet_subsys`).
@@ -172,7 +195,7 @@ impl<T: PernetData> Subsys<T> {
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::pernet_operations| {
                 // The state is kzalloc'ed by the kernel: the slab's minimum alignment is all it
                 // is sure to get.
-                if core::mem::align_of::<T>() > bindings::ARCH_SLAB_MINALIGN {
+                if core::mem::align_of::<Slot<T>>() > bindings::ARCH_SLAB_MINALIGN {
                     return Err(EINVAL);
                 }
                 let me = this.as_ptr();
@@ -187,7 +210,7 @@ impl<T: PernetData> Subsys<T> {
                 ops.init = Some(Self::init_callback);
                 ops.exit = Some(Self::exit_callback);
                 ops.id = T::ID.id.as_ptr();
-                ops.size = core::mem::size_of::<T>();
+                ops.size = core::mem::size_of::<Slot<T>>();
                 // SAFETY: `ops` is pinned (it is initialised in place) and stays registered until
                 // `drop` unregisters it; `shared` is initialised (it comes first).
                 let r = to_result(unsafe { bindings::register_pernet_subsys(slot) });
@@ -207,23 +230,29 @@ impl<T: PernetData> Subsys<T> {
             // SAFETY: `register` stored the subsys before registering it; it stays pinned and
             // alive until after its unregistration, which ends all `init` calls.
             let subsys = unsafe { &*T::ID.subsys.load(Ordering::Acquire) };
-            // SAFETY: the kernel allocated `size_of::<T>()` zeroed bytes for `id` before
-            // calling `init` (`ops_init`), suitably aligned for any kmalloc'd object.
-            let slot = unsafe { bindings::net_generic(net.as_ptr(), id) }.cast::<T>();
-            // SAFETY: `slot` is valid for writes and pinned until `exit_callback`; on error
+            // SAFETY: the kernel allocated a zeroed `Slot<T>` for `id` before calling `init`
+            // (`ops_init`), suitably aligned for any kmalloc'd object.
+            let slot = unsafe { bindings::net_generic(net.as_ptr(), id) }.cast::<Slot<T>>();
+            // SAFETY: `data` is valid for writes and pinned until `exit_callback`; on error
             // the initialiser leaves nothing to drop and the kernel frees the memory.
-            unsafe { T::init(net, &subsys.shared).__pinned_init(slot)? };
+            unsafe {
+                T::init(net, &subsys.shared).__pinned_init(core::ptr::addr_of_mut!((*slot).data))?
+            };
+            // SAFETY: `slot` is valid (above). From here on `PernetData::of` finds the state.
+            unsafe { &*addr_of!((*slot).ready) }.store(true, Ordering::Release);
             Ok(0)
         })
     }
 
     unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
         // SAFETY: the kernel calls `exit` with a namespace whose `init` succeeded, so its
-        // `net_generic` slot holds an initialised `T` that nothing uses any more.
-        unsafe {
-            let id = T::ID.get();
-            core::ptr::drop_in_place(bindings::net_generic(net, id).cast::<T>());
-        }
+        // `net_generic` slot holds a `Slot<T>` with an initialised `T`.
+        let slot = unsafe { bindings::net_generic(net, T::ID.get()) }.cast::<Slot<T>>();
+        // SAFETY: as above. No new user finds the state from here on; the state's own fields
+        // wait for the callbacks already running as they are dropped.
+        unsafe { &*addr_of!((*slot).ready) }.store(false, Ordering::Release);
+        // SAFETY: `data` is initialised and dropped once, here.
+        unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data)) };
     }
 }
 

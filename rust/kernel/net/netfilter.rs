@@ -77,8 +77,8 @@ unsafe impl<H: Hook> Sync for Registration<H> {}
 
 impl<H: Hook> Registration<H> {
     /// Registers `H` at `hook` with `priority` in `net`. The callback finds its state with
-    /// [`PernetData::of`], so the state must be registered and fully built before packets can
-    /// arrive: register the hook last when building the state.
+    /// [`PernetData::of`]: packets that arrive while the state is still being built (the
+    /// registration is usually one of its fields) are accepted without calling `H`.
     pub fn new(net: &Net, hook: Ipv4Hook, priority: i32) -> impl PinInit<Self, Error> {
         let netp = net.as_ptr();
         try_pin_init!(Self {

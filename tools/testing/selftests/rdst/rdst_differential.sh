@@ -22,10 +22,11 @@ if ! command -v python3 >/dev/null || ! command -v nft >/dev/null; then
 fi
 rdst_unload
 
+# Every packet is sent twice per phase: cache_after=1 makes the second a hit.
 if [ -n "${RDST_KO:-}" ]; then
-	load="insmod $RDST_KO"
+	load="insmod $RDST_KO cache_after=1"
 else
-	load="modprobe rdst"
+	load="modprobe rdst cache_after=1"
 fi
 
 ktap_print_header

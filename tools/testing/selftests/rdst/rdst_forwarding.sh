@@ -16,9 +16,12 @@ ALL_TESTS="
 	mtu_change_same_icmp
 	ttl_exceeded_same_icmp
 	unreachable_same_icmp
+	redirect_same_icmp
 	declines_counted
+	declines_by_origin_rule_route_device
 	flood_bounded_by_gc_thresh
 	idle_entries_expire
+	single_packet_flows_not_cached
 	garbage_list_drains
 	namespaces_independent
 	unregister_under_traffic
@@ -151,7 +154,9 @@ same_with_and_without()
 	local name=$1 with without
 	shift
 
-	"$@" >/dev/null 2>&1	# warm the cache
+	# Warm the cache: a flow is cached on its second miss.
+	"$@" >/dev/null 2>&1
+	"$@" >/dev/null 2>&1
 	with=$(fates "$@")
 	rdst_unload
 	without=$(fates "$@")
@@ -214,6 +219,55 @@ unreachable_same_icmp()
 	log_test "unreachable/prohibit: same ICMP errors with and without rdst"
 }
 
+# icmp_counter NS FIELD: the namespace's Icmp FIELD counter (/proc/net/snmp).
+icmp_counter()
+{
+	ip netns exec "$1" awk -v f="$2" '/^Icmp:/ {
+		if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c[f] }' /proc/net/snmp
+}
+
+# redirects_for SRC: redirects the router sends for five packets from SRC
+# (a source address of its own: redirects are rate-limited per source, and
+# five packets half a second apart stay under the limit).
+redirects_for()
+{
+	local n0
+
+	n0=$(icmp_counter "$RTR" OutRedirects)
+	ip netns exec "$SND" ping -n -q -c 5 -i 0.5 -W 1 -I "$1" 198.18.0.1 >/dev/null 2>&1
+	echo $(( $(icmp_counter "$RTR" OutRedirects) - n0 ))
+}
+
+# A packet the router sends back out of the interface it came in on, to a
+# next hop on the sender's own link, earns the sender a redirect: the
+# kernel's routing flags it (IPSKB_DOREDIRECT), rdst records the flag and
+# re-applies it on every hit.
+redirect_same_icmp()
+{
+	local h0 with without
+
+	ip netns exec "$SND" sysctl -qw net.ipv4.conf.all.accept_redirects=0
+	ip netns exec "$SND" sysctl -qw net.ipv4.conf.snd0.accept_redirects=0
+	ip -n "$SND" addr add 192.0.2.3/24 dev snd0	# the better next hop
+	ip -n "$SND" addr add 192.0.2.10/24 dev snd0
+	ip -n "$SND" addr add 192.0.2.11/24 dev snd0
+	ip -n "$RTR" route add 198.18.0.0/24 via 192.0.2.3
+	h0=$(rdst_stat "$RTR" hits)
+	with=$(redirects_for 192.0.2.10)
+	[ "$(rdst_stat "$RTR" hits)" -ge $((h0 + 2)) ]
+	check_err $? "redirected packets were not served from the cache"
+	rdst_unload
+	without=$(redirects_for 192.0.2.11)
+	rdst_load
+	[ "$with" -eq "$without" ] && [ "$with" -gt 0 ]
+	check_err $? "redirects differ: $with with rdst, $without without"
+	ip -n "$RTR" route del 198.18.0.0/24 via 192.0.2.3
+	ip -n "$SND" addr del 192.0.2.3/24 dev snd0
+	ip -n "$SND" addr del 192.0.2.10/24 dev snd0
+	ip -n "$SND" addr del 192.0.2.11/24 dev snd0
+	log_test "redirect: same ICMP redirects with and without rdst ($with)"
+}
+
 declines_counted()
 {
 	local v0 v
@@ -246,12 +300,54 @@ declines_counted()
 	log_test "declined packets are counted by reason"
 }
 
+# declined_by NAME REASON CMD...: CMD's packets raise decline_REASON.
+declined_by()
+{
+	local what=$1 reason=$2 v0
+	shift 2
+
+	v0=$(rdst_stat "$RTR" "decline_$reason")
+	"$@" >/dev/null 2>&1
+	[ "$(rdst_stat "$RTR" "decline_$reason")" -gt "$v0" ]
+	check_err $? "$what: not counted as decline_$reason"
+}
+
+declines_by_origin_rule_route_device()
+{
+	local ping2="ip netns exec $SND ping -c 2 -i 0.1 -W 1 203.0.113.1"
+
+	# Looped-back packets keep the dst they were sent with.
+	declined_by "looped-back packets" has_dst \
+		ip netns exec "$RTR" ping -c 2 -i 0.1 -W 1 127.0.0.1
+
+	ip -n "$RTR" rule add ipproto udp dport 9999 table main prio 100
+	declined_by "rules matching on ports" rules_l4 $ping2
+	ip -n "$RTR" rule del ipproto udp dport 9999 table main prio 100
+
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2 mtu 1400
+	declined_by "a route with its own metrics" metrics $ping2
+
+	ip -n "$RTR" route replace 203.0.113.0/24 encap ip id 7 dst 198.51.100.2 via 198.51.100.2 dev rtr1
+	declined_by "a route with lightweight tunnel state" lwtunnel $ping2
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+
+	ip -n "$RTR" link add rdst-vrf type vrf table 10
+	ip -n "$RTR" link set rdst-vrf up
+	ip -n "$RTR" link set rtr0 master rdst-vrf
+	declined_by "packets from a VRF slave" l3mdev $ping2
+	ip -n "$RTR" link set rtr0 nomaster
+	ip -n "$RTR" link del rdst-vrf
+	slowwait 5 ping_ok 203.0.113.1 1
+	check_err $? "forwarding fails after the input device left the VRF"
+	log_test "declines by origin, rules, route and device are counted by reason"
+}
+
 flood_bounded_by_gc_thresh()
 {
 	local cached ins evict
 
 	rdst_unload
-	rdst_load gc_thresh=64 buckets=32
+	rdst_load gc_thresh=64 buckets=32 cache_after=1
 	check_err $? "loading rdst with gc_thresh=64 failed"
 	send_random_sources 2000
 	cached=$(rdst_stat "$RTR" cached)
@@ -270,13 +366,35 @@ flood_bounded_by_gc_thresh()
 	log_test "a flood of random flows stays within gc_thresh"
 }
 
+# Admission control (cache_after=2, the default): a flood of single-packet
+# flows allocates nothing; the same flows are cached when they come back.
+single_packet_flows_not_cached()
+{
+	local ins0 first0 ins first
+
+	ins0=$(rdst_stat "$RTR" inserts)
+	first0=$(rdst_stat "$RTR" decline_first_miss)
+	send_random_sources 200
+	ins=$(( $(rdst_stat "$RTR" inserts) - ins0 ))
+	first=$(( $(rdst_stat "$RTR" decline_first_miss) - first0 ))
+	[ "$ins" -eq 0 ]
+	check_err $? "$ins single-packet flows were cached"
+	[ "$first" -ge 100 ]
+	check_err $? "only $first first misses counted for 200 new flows"
+	send_random_sources 200
+	ins=$(( $(rdst_stat "$RTR" inserts) - ins0 ))
+	[ "$ins" -ge $((first / 2)) ]
+	check_err $? "$ins of $first flows cached on their second packet"
+	log_test "single-packet flows are not cached ($first first misses), second packets are ($ins)"
+}
+
 # The periodic sweep evicts idle entries without any cache pressure.
 idle_entries_expire()
 {
 	local c1 c2 g0 g
 
 	rdst_unload
-	rdst_load idle_timeout_ms=3000 buckets=64
+	rdst_load idle_timeout_ms=3000 buckets=64 cache_after=1
 	check_err $? "loading rdst with idle_timeout_ms=3000 failed"
 	ping_ok 203.0.113.1 3
 	send_random_sources 20

@@ -9,6 +9,8 @@ ALL_TESTS="
 	sample_load_unload
 	sample_nf_count
 	rdst_load_unload
+	rdst_bad_params
+	rdst_modinfo
 "
 
 source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
@@ -89,6 +91,38 @@ rdst_load_unload()
 	[ ! -d /sys/module/rdst ]
 	check_err $? "/sys/module/rdst still present after rmmod"
 	log_test "rdst loads and unloads"
+}
+
+# Each bad value fails insmod with EINVAL and says why in the kernel log.
+rdst_bad_params()
+{
+	local p mark out
+
+	for p in gc_thresh=8 gc_thresh=9999999 buckets=3 idle_timeout_ms=5 \
+		 cache_after=0 cache_after=3; do
+		mark=$(kmsg_mark)
+		out=$(rdst_load "$p" 2>&1)
+		check_fail $? "rdst loaded with $p"
+		echo "$out" | grep -qE "Invalid (argument|parameters)"
+		check_err $? "loading with $p: expected EINVAL, got: $out"
+		[ ! -d /sys/module/rdst ] || rdst_unload
+		kmsg_since "$mark" "rdst: ${p%%=*}=${p#*=} "
+		check_err $? "no kernel log line names the bad value $p"
+	done
+	log_test "bad module parameters fail insmod with EINVAL and a log line"
+}
+
+# modinfo documents every parameter.
+rdst_modinfo()
+{
+	local p params
+
+	params=$(modinfo -p "${RDST_KO:-rdst}" 2>&1)
+	for p in gc_thresh buckets idle_timeout_ms cache_after; do
+		echo "$params" | grep -qE "^$p:.{20,}"
+		check_err $? "modinfo has no description of $p: $params"
+	done
+	log_test "modinfo describes every parameter"
 }
 
 rdst_require
