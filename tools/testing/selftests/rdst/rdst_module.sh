@@ -8,6 +8,7 @@
 ALL_TESTS="
 	sample_load_unload
 	sample_nf_count
+	sample_dst_ops
 	rdst_load_unload
 	rdst_bad_params
 	rdst_modinfo
@@ -78,6 +79,34 @@ sample_nf_count()
 	check_err $? "the stat file outlived the module"
 	cleanup_ns "$A" "$B"
 	log_test "nf_count sample counts $a packets in one namespace, 0 in another"
+}
+
+# The dst_ops sample copies forwarding decisions into entries of its own slab:
+# they show in /proc/slabinfo while it is loaded, every one allocated is
+# destroyed by the unload, and the slab goes with the module.
+sample_dst_ops()
+{
+	local ko=${RDST_KO%/*}/rust_dst_ops.ko objs mark line
+
+	topo_create || { check_err 1 "no topology"; log_test "dst_ops sample"; return; }
+	insmod "$ko"
+	check_err $? "insmod $ko failed"
+	ip netns exec "$SND" ping -c 10 -i 0.05 -W 2 203.0.113.1 >/dev/null
+	check_err $? "forwarding fails with the sample loaded"
+	objs=$(awk '$1 == "rust_dst_ops" { print $2 }' /proc/slabinfo)
+	[ "${objs:-0}" -ge 1 ]
+	check_err $? "no live objects in the rust_dst_ops slab: ${objs:-no slab}"
+	mark=$(kmsg_mark)
+	rmmod rust_dst_ops
+	check_err $? "rmmod rust_dst_ops failed"
+	! grep -q '^rust_dst_ops ' /proc/slabinfo
+	check_err $? "the slab outlived the module"
+	line=$(dmesg | sed -n "/$mark/,\$p" | grep -oE 'rust_dst_ops: [0-9]+ entries allocated, [0-9]+ destroyed')
+	echo "$line" | grep -qE ': ([0-9]+) entries allocated, \1 destroyed' &&
+		[ "$(echo "$line" | awk '{ print $2 }')" -ge 10 ]
+	check_err $? "allocations and destructions do not match: ${line:-no report}"
+	topo_destroy
+	log_test "dst_ops sample: slabinfo shows ${objs:-0} active objects, ${line#rust_dst_ops: }"
 }
 
 rdst_load_unload()
