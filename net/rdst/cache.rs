@@ -97,15 +97,6 @@ impl DstOps for RouteOps {
     }
 }
 
-/// `n` empty admission slots (`n` is zero or a power of two).
-fn first_misses(n: u32) -> Result<KVVec<AtomicU32>> {
-    let mut v = KVVec::with_capacity(n as usize, GFP_KERNEL)?;
-    for _ in 0..n {
-        v.push(AtomicU32::new(0), GFP_KERNEL)?;
-    }
-    Ok(v)
-}
-
 /// The cache of one namespace.
 #[pin_data(PinnedDrop)]
 pub(crate) struct NetCache {
@@ -149,14 +140,18 @@ impl PernetData for NetCache {
             expire_chains: GC_SWEEP_CHAINS.max(
                 (u64::from(p.buckets) * expire_period() as u64 / p.idle_jiffies.max(1)) as usize
             ),
-            first_misses: first_misses(if p.cache_after > 1 { p.buckets } else { 0 })?,
+            first_misses: KVVec::from_fn(
+                if p.cache_after > 1 { p.buckets as usize } else { 0 },
+                |_| AtomicU32::new(0),
+                GFP_KERNEL,
+            )?,
             dst: KBox::pin_init(
                 Registration::new(net, shared.slab.clone(), p.gc_thresh),
                 GFP_KERNEL
             )?,
             table <- Table::new(p.buckets as usize),
             stat: StatFile::new(net, c_str!("rdst"))?,
-            // Last: packets may arrive as soon as the hook is registered.
+            // Packets find this state only once `init` has returned (`PernetData::of`).
             hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, netfilter::priority::LAST),
             // After everything it uses.
             expire <- Periodic::new(net, expire_period()),

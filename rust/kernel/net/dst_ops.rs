@@ -756,7 +756,7 @@ impl<T: DstOps> Table<T> {
     pub fn new(buckets: usize) -> impl PinInit<Self, Error> {
         let n = buckets.max(1).next_power_of_two();
         try_pin_init!(Self {
-            buckets: Self::alloc_buckets(n)?,
+            buckets: KVVec::from_fn(n, |_| AtomicPtr::new(ptr::null_mut()), GFP_KERNEL)?,
             mask: n - 1,
             writer <- new_spinlock_bh!(TableInner {
                 fifo_head: ptr::null_mut(),
@@ -765,14 +765,6 @@ impl<T: DstOps> Table<T> {
                 _p: PhantomData,
             }, "dst_ops::Table"),
         }? Error)
-    }
-
-    fn alloc_buckets(n: usize) -> Result<KVVec<AtomicPtr<Entry<T>>>> {
-        let mut v = KVVec::with_capacity(n, GFP_KERNEL)?;
-        for _ in 0..n {
-            v.push(AtomicPtr::new(ptr::null_mut()), GFP_KERNEL)?;
-        }
-        Ok(v)
     }
 
     /// The number of chains.
