@@ -33,6 +33,24 @@ module! {
     author: "rdst developers",
     description: "IPv4 input route cache with its own dst_ops and slab",
     license: "GPL",
+    params: {
+        gc_thresh: u32 {
+            default: 16384,
+            description: "Most entries cached per network namespace (dst_ops.gc_thresh), 16..4194304",
+        },
+        buckets: u32 {
+            default: 0,
+            description: "Hash chains per namespace, a power of two up to 4194304; 0 = gc_thresh / 2",
+        },
+        cache_after: u32 {
+            default: 2,
+            description: "Misses a flow needs before its route is cached: 1, or 2 so that single-packet flows (a flood) allocate nothing",
+        },
+        idle_timeout_ms: u32 {
+            default: 30_000,
+            description: "Entries unused for this long are evicted first, 100..3600000 ms",
+        },
+    },
 }
 
 /// Limits every namespace's cache is built with.
@@ -50,12 +68,12 @@ pub(crate) struct Params {
 impl Params {
     /// Validates the module parameters: a bad value fails `insmod` with `EINVAL`.
     fn from_module_params() -> Result<Self> {
-        let gc_thresh = GC_THRESH.get();
+        let gc_thresh = module_parameters::gc_thresh.get();
         if !(16..=1 << 22).contains(&gc_thresh) {
             pr_err!("gc_thresh={gc_thresh} is outside 16..4194304\n");
             return Err(EINVAL);
         }
-        let buckets = match BUCKETS.get() {
+        let buckets = match module_parameters::buckets.get() {
             0 => (gc_thresh / 2).next_power_of_two(),
             b if b.is_power_of_two() && b <= 1 << 22 => b,
             b => {
@@ -63,12 +81,12 @@ impl Params {
                 return Err(EINVAL);
             }
         };
-        let idle = IDLE_TIMEOUT_MS.get();
+        let idle = module_parameters::idle_timeout_ms.get();
         if !(100..=3_600_000).contains(&idle) {
             pr_err!("idle_timeout_ms={idle} is outside 100..3600000\n");
             return Err(EINVAL);
         }
-        let cache_after = CACHE_AFTER.get();
+        let cache_after = module_parameters::cache_after.get();
         if !(1..=2).contains(&cache_after) {
             pr_err!("cache_after={cache_after} is neither 1 nor 2\n");
             return Err(EINVAL);
@@ -87,15 +105,6 @@ pub(crate) struct Shared {
     pub(crate) slab: Arc<kernel::kmem_cache::KmemCache<Entry<RouteOps>>>,
     pub(crate) params: Params,
 }
-
-kernel::module_param!(GC_THRESH: u32 = 16384, "gc_thresh",
-    "Most entries cached per network namespace (dst_ops.gc_thresh), 16..4194304");
-kernel::module_param!(BUCKETS: u32 = 0, "buckets",
-    "Hash chains per namespace, a power of two up to 4194304; 0 = gc_thresh / 2");
-kernel::module_param!(CACHE_AFTER: u32 = 2, "cache_after",
-    "Misses a flow needs before its route is cached: 1, or 2 so that single-packet flows (a flood) allocate nothing");
-kernel::module_param!(IDLE_TIMEOUT_MS: u32 = 30_000, "idle_timeout_ms",
-    "Entries unused for this long are evicted first, 100..3600000 ms");
 
 static NET_ID: PernetId<NetCache> = PernetId::new();
 

@@ -10,6 +10,9 @@
 //! `parm=`/`parmtype=` strings in `.modinfo` (which `modinfo` prints). Parameters are read-only
 //! in sysfs (`/sys/module/NAME/parameters/`), so the value `init` validated is the value the
 //! module keeps.
+//!
+//! Modules normally declare their parameters in [`module!`](crate::prelude::module)'s `params`
+//! key, which expands to one [`module_param!`](crate::module_param) each.
 
 use crate::bindings;
 use core::cell::UnsafeCell;
@@ -116,8 +119,9 @@ pub const fn modinfo<const N: usize>(s: &str) -> [u8; N] {
 /// ```
 #[macro_export]
 macro_rules! module_param {
-    ($var:ident : $t:ty = $default:expr, $name:literal, $desc:literal) => {
-        static $var: $crate::module_param::Param<$t> = $crate::module_param::Param::new($default);
+    ($vis:vis $var:ident : $t:ty = $default:expr, $name:literal, $desc:literal) => {
+        $vis static $var: $crate::module_param::Param<$t> =
+            $crate::module_param::Param::new($default);
         const _: () = {
             #[link_section = "__param"]
             #[used(compiler)]
