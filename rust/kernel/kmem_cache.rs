@@ -20,6 +20,24 @@ use core::{
 /// freed by them), then, if objects remain, says so and leaks the cache rather than free memory
 /// that is still in use.
 ///
+/// # Examples
+///
+/// ```
+/// use kernel::{c_str, kmem_cache::KmemCache};
+///
+/// #[repr(align(64))]
+/// struct Object([u8; 200]);
+///
+/// let cache = KmemCache::<Object>::new(c_str!("rust_doctest_objects"))?;
+/// // What C code allocated and freed on the owner's behalf.
+/// cache.account(2);
+/// cache.account(-2);
+/// assert_eq!(cache.live(), 0);
+/// // No live objects: dropping destroys the cache.
+/// drop(cache);
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// # Invariants
 ///
 /// `cache` is a live cache created for objects of `T`'s size and alignment.

@@ -151,6 +151,40 @@ pub trait NotifierHandler: Sync + 'static {
 
 /// A registered netdevice notifier (`register_netdevice_notifier`).
 ///
+/// # Examples
+///
+/// Registration replays the registration of every existing device, the initial namespace's
+/// loopback device (ifindex 1) included; unregistration replays their removal:
+///
+/// ```
+/// use core::sync::atomic::{AtomicUsize, Ordering};
+/// use kernel::net::device::{Event, NetDevice, Notifier, NotifierHandler};
+///
+/// static LOOPBACK_EVENTS: AtomicUsize = AtomicUsize::new(0);
+/// static UNREGISTER_EVENTS: AtomicUsize = AtomicUsize::new(0);
+///
+/// struct Watch;
+///
+/// impl NotifierHandler for Watch {
+///     fn event(event: Event, dev: &NetDevice) {
+///         if dev.ifindex() == 1 {
+///             assert!(!dev.is_l3mdev());
+///             LOOPBACK_EVENTS.fetch_add(1, Ordering::Relaxed);
+///         }
+///         if event == Event::Unregister {
+///             UNREGISTER_EVENTS.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+///
+/// let notifier = KBox::pin_init(Notifier::<Watch>::register(), GFP_KERNEL)?;
+/// assert!(LOOPBACK_EVENTS.load(Ordering::Relaxed) >= 1);
+/// assert_eq!(UNREGISTER_EVENTS.load(Ordering::Relaxed), 0);
+/// drop(notifier);
+/// assert!(UNREGISTER_EVENTS.load(Ordering::Relaxed) >= 1);
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// # Invariants
 ///
 /// `nb` is registered from construction until drop.

@@ -141,14 +141,13 @@ pub trait PernetData: Sized + Send + Sync + 'static {
         // SAFETY: `id` was assigned by `register_pernet_subsys` for this type, so the
         // namespace's slot for it, if any, is a `Slot<Self>` the kernel keeps until the
         // namespace is freed.
-        let slot = unsafe { bindings::net_generic(net.as_ptr(), id) }.cast::<Slot<Self>>();
+        let slot = unsafe { Slot::<Self>::of(net.as_ptr(), id) };
         if slot.is_null() {
             // The namespace is still being set up.
             return None;
         }
-        // SAFETY: `slot` is valid (above); `ready` is an atomic that zeroed memory initialises.
-        let ready = unsafe { &*addr_of!((*slot).ready) };
-        if !ready.load(Ordering::Acquire) {
+        // SAFETY: `slot` is valid (above).
+        if !unsafe { Slot::ready(slot) }.load(Ordering::Acquire) {
             return None;
         }
         // SAFETY: `ready` is set (Release) after the state was built and cleared before it is
@@ -165,7 +164,78 @@ struct Slot<T> {
     data: T,
 }
 
+impl<T> Slot<T> {
+    /// The slot of pernet id `id` in `net`; null if the namespace has none (yet).
+    ///
+    /// # Safety
+    ///
+    /// `net` is a live namespace and `id` the id of a registered `Subsys<T>`.
+    unsafe fn of(net: *mut bindings::net, id: u32) -> *mut Self {
+        // SAFETY: as the caller guarantees; the kernel sized the slot for a `Slot<T>`.
+        unsafe { bindings::net_generic(net, id) }.cast()
+    }
+
+    /// The readiness flag of `slot`.
+    ///
+    /// # Safety
+    ///
+    /// `slot` is a non-null result of [`Self::of`], valid as long as the namespace is.
+    unsafe fn ready<'a>(slot: *mut Self) -> &'a AtomicBool {
+        // SAFETY: `slot` is valid (caller); `ready` is an atomic that zeroed memory initialises.
+        unsafe { &*addr_of!((*slot).ready) }
+    }
+}
+
 /// A registered per-namespace subsystem (`register_pernet_subsys`).
+///
+/// # Examples
+///
+/// State that remembers its namespace's inode number, built for every namespace:
+///
+/// ```
+/// use core::sync::atomic::{AtomicUsize, Ordering};
+/// use kernel::net::namespace::{Net, PernetData, PernetId, Subsys};
+///
+/// static BUILT: AtomicUsize = AtomicUsize::new(0);
+/// static DROPPED: AtomicUsize = AtomicUsize::new(0);
+///
+/// struct PerNet {
+///     inum: u32,
+/// }
+///
+/// impl Drop for PerNet {
+///     fn drop(&mut self) {
+///         assert_ne!(self.inum, 0);
+///         DROPPED.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// static ID: PernetId<PerNet> = PernetId::new();
+///
+/// impl PernetData for PerNet {
+///     type Shared = ();
+///     const ID: &'static PernetId<Self> = &ID;
+///
+///     fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///         BUILT.fetch_add(1, Ordering::Relaxed);
+///         PerNet { inum: net.inum() }
+///     }
+/// }
+///
+/// let subsys = KBox::pin_init(Subsys::<PerNet>::register(()), GFP_KERNEL)?;
+/// // Built for every existing namespace, the initial one included.
+/// let built = BUILT.load(Ordering::Relaxed);
+/// assert!(built >= 1);
+/// // A type is registered once at a time.
+/// let again = KBox::pin_init(Subsys::<PerNet>::register(()), GFP_KERNEL);
+/// assert_eq!(again.err(), Some(EBUSY));
+/// // Unregistering drops every namespace's state.
+/// drop(subsys);
+/// assert_eq!(DROPPED.load(Ordering::Relaxed), built);
+/// // And the type can be registered again.
+/// drop(KBox::pin_init(Subsys::<PerNet>::register(()), GFP_KERNEL)?);
+/// # Ok::<(), Error>(())
+/// ```
 ///
 /// # Invariants
 ///
@@ -232,14 +302,14 @@ impl<T: PernetData> Subsys<T> {
             let subsys = unsafe { &*T::ID.subsys.load(Ordering::Acquire) };
             // SAFETY: the kernel allocated a zeroed `Slot<T>` for `id` before calling `init`
             // (`ops_init`), suitably aligned for any kmalloc'd object.
-            let slot = unsafe { bindings::net_generic(net.as_ptr(), id) }.cast::<Slot<T>>();
+            let slot = unsafe { Slot::<T>::of(net.as_ptr(), id) };
             // SAFETY: `data` is valid for writes and pinned until `exit_callback`; on error
             // the initialiser leaves nothing to drop and the kernel frees the memory.
             unsafe {
                 T::init(net, &subsys.shared).__pinned_init(core::ptr::addr_of_mut!((*slot).data))?
             };
             // SAFETY: `slot` is valid (above). From here on `PernetData::of` finds the state.
-            unsafe { &*addr_of!((*slot).ready) }.store(true, Ordering::Release);
+            unsafe { Slot::ready(slot) }.store(true, Ordering::Release);
             Ok(0)
         })
     }
@@ -247,10 +317,10 @@ impl<T: PernetData> Subsys<T> {
     unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
         // SAFETY: the kernel calls `exit` with a namespace whose `init` succeeded, so its
         // `net_generic` slot holds a `Slot<T>` with an initialised `T`.
-        let slot = unsafe { bindings::net_generic(net, T::ID.get()) }.cast::<Slot<T>>();
+        let slot = unsafe { Slot::<T>::of(net, T::ID.get()) };
         // SAFETY: as above. No new user finds the state from here on; the state's own fields
         // wait for the callbacks already running as they are dropped.
-        unsafe { &*addr_of!((*slot).ready) }.store(false, Ordering::Release);
+        unsafe { Slot::ready(slot) }.store(false, Ordering::Release);
         // SAFETY: `data` is initialised and dropped once, here.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data)) };
     }
@@ -275,6 +345,65 @@ pub trait PernetPeriodic: PernetData {
 
 /// A delayed work item that runs [`PernetPeriodic::periodic`] for one namespace's state and
 /// re-arms itself, until dropped.
+///
+/// # Examples
+///
+/// A job that runs every jiffy in every namespace, waited for with a condition variable:
+///
+/// ```
+/// use core::sync::atomic::{AtomicUsize, Ordering};
+/// use kernel::net::namespace::{Net, PernetData, PernetId, PernetPeriodic, Periodic, Subsys};
+/// use kernel::{new_condvar, new_mutex};
+///
+/// static RUNS: AtomicUsize = AtomicUsize::new(0);
+///
+/// #[pin_data]
+/// struct Ticker {
+///     #[pin]
+///     job: Periodic<Ticker>,
+/// }
+///
+/// static ID: PernetId<Ticker> = PernetId::new();
+///
+/// impl PernetData for Ticker {
+///     type Shared = ();
+///     const ID: &'static PernetId<Self> = &ID;
+///
+///     fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///         try_pin_init!(Ticker {
+///             job <- Periodic::new(net, 1),
+///         }? Error)
+///     }
+/// }
+///
+/// impl PernetPeriodic for Ticker {
+///     fn periodic(&self) {
+///         RUNS.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// let subsys = KBox::pin_init(Subsys::<Ticker>::register(()), GFP_KERNEL)?;
+/// let lock = KBox::pin_init(new_mutex!(()), GFP_KERNEL)?;
+/// let wake = KBox::pin_init(new_condvar!(), GFP_KERNEL)?;
+/// let mut guard = lock.lock();
+/// for _ in 0..100 {
+///     if RUNS.load(Ordering::Relaxed) >= 3 {
+///         break;
+///     }
+///     // Sleeps for up to 10 jiffies; nobody signals `wake`.
+///     let _ = wake.wait_interruptible_timeout(&mut guard, 10);
+/// }
+/// drop(guard);
+/// assert!(RUNS.load(Ordering::Relaxed) >= 3);
+/// // Dropping the state cancels the job and waits for a run in progress.
+/// drop(subsys);
+/// let runs = RUNS.load(Ordering::Relaxed);
+/// let mut guard = lock.lock();
+/// let _ = wake.wait_interruptible_timeout(&mut guard, 5);
+/// drop(guard);
+/// assert_eq!(RUNS.load(Ordering::Relaxed), runs);
+/// # Ok::<(), Error>(())
+/// ```
 ///
 /// Meant as a field of the state itself: declare it first, so that it is dropped (and every run
 /// waited for) before anything the job uses, and initialise it last, so that the first run finds

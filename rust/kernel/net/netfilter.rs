@@ -59,6 +59,69 @@ pub trait Hook: Sync + 'static {
 
 /// An IPv4 hook registered in one namespace (`nf_register_net_hook`).
 ///
+/// # Examples
+///
+/// A filter in every namespace that drops IPv4 packets with options, and a
+/// `/proc/net/stat/` file that shows how many it dropped:
+///
+/// ```
+/// use core::{fmt::Write, sync::atomic::{AtomicU64, Ordering}};
+/// use kernel::c_str;
+/// use kernel::net::{
+///     namespace::{Net, PernetData, PernetId, Subsys},
+///     netfilter::{priority, Hook, Ipv4Hook, Registration, Verdict},
+///     proc::{SeqFile, StatFile, StatShow},
+///     skbuff::SkBuff,
+/// };
+/// use kernel::sync::rcu;
+///
+/// #[pin_data]
+/// struct NoOptions {
+///     dropped: AtomicU64,
+///     stat: StatFile<NoOptions>,
+///     #[pin]
+///     hook: Registration<NoOptions>,
+/// }
+///
+/// static ID: PernetId<NoOptions> = PernetId::new();
+///
+/// impl PernetData for NoOptions {
+///     type Shared = ();
+///     const ID: &'static PernetId<Self> = &ID;
+///
+///     fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///         try_pin_init!(NoOptions {
+///             dropped: AtomicU64::new(0),
+///             stat: StatFile::new(net, c_str!("rust_doctest_no_options"))?,
+///             hook <- Registration::new(net, Ipv4Hook::PreRouting, priority::FILTER),
+///         }? Error)
+///     }
+/// }
+///
+/// impl Hook for NoOptions {
+///     type Net = NoOptions;
+///
+///     fn hook(state: &NoOptions, skb: &mut SkBuff, _rcu: &rcu::Guard) -> Verdict {
+///         if skb.ipv4_header().has_options() {
+///             state.dropped.fetch_add(1, Ordering::Relaxed);
+///             return Verdict::Drop;
+///         }
+///         Verdict::Accept
+///     }
+/// }
+///
+/// impl StatShow for NoOptions {
+///     fn show(&self, out: &mut SeqFile<'_>) -> core::fmt::Result {
+///         writeln!(out, "dropped {}", self.dropped.load(Ordering::Relaxed))
+///     }
+/// }
+///
+/// // Registered in every namespace, unregistered (hooks first waited for) on drop.
+/// let filter = KBox::pin_init(Subsys::<NoOptions>::register(()), GFP_KERNEL)?;
+/// drop(filter);
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// # Invariants
 ///
 /// `ops` is registered in `net` from construction until drop.
