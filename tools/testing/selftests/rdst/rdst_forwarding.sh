@@ -19,6 +19,7 @@ ALL_TESTS="
 	redirect_same_icmp
 	declines_counted
 	declines_by_origin_rule_route_device
+	declines_by_socket_tunnel_exception
 	flood_bounded_by_gc_thresh
 	idle_entries_expire
 	single_packet_flows_not_cached
@@ -268,38 +269,6 @@ redirect_same_icmp()
 	log_test "redirect: same ICMP redirects with and without rdst ($with)"
 }
 
-declines_counted()
-{
-	local v0 v
-
-	v0=$(rdst_stat "$RTR" decline_options)
-	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 -R 203.0.113.1 >/dev/null 2>&1
-	[ "$(rdst_stat "$RTR" decline_options)" -gt "$v0" ]
-	check_err $? "packets with IP options were not declined"
-
-	v0=$(rdst_stat "$RTR" decline_local)
-	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 192.0.2.1 >/dev/null 2>&1
-	[ "$(rdst_stat "$RTR" decline_local)" -gt "$v0" ]
-	check_err $? "local delivery was not declined"
-
-	v0=$(rdst_stat "$RTR" decline_multipath)
-	ip -n "$RCV" addr add 198.51.100.3/24 dev rcv0
-	ip -n "$RTR" route replace 203.0.113.0/24 nexthop via 198.51.100.2 nexthop via 198.51.100.3
-	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 203.0.113.1 >/dev/null 2>&1
-	[ "$(rdst_stat "$RTR" decline_multipath)" -gt "$v0" ]
-	check_err $? "multipath decisions were not declined"
-	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
-	ip -n "$RCV" addr del 198.51.100.3/24 dev rcv0
-
-	# A loopback source is a martian: the kernel's lookup fails (-EINVAL).
-	v0=$(rdst_stat "$RTR" decline_route_error)
-	send_udp 198.51.100.2 127.0.0.5 127.0.0.6
-	v=$(rdst_stat "$RTR" decline_route_error)
-	[ "$v" -ge $((v0 + 2)) ]
-	check_err $? "routing failures were not counted ($v0 -> $v)"
-	log_test "declined packets are counted by reason"
-}
-
 # declined_by NAME REASON CMD...: CMD's packets raise decline_REASON.
 declined_by()
 {
@@ -310,6 +279,31 @@ declined_by()
 	"$@" >/dev/null 2>&1
 	[ "$(rdst_stat "$RTR" "decline_$reason")" -gt "$v0" ]
 	check_err $? "$what: not counted as decline_$reason"
+}
+
+declines_counted()
+{
+	local v0 v
+
+	declined_by "packets with IP options" options \
+		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 -R 203.0.113.1
+	declined_by "local delivery" local \
+		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 192.0.2.1
+
+	ip -n "$RCV" addr add 198.51.100.3/24 dev rcv0
+	ip -n "$RTR" route replace 203.0.113.0/24 nexthop via 198.51.100.2 nexthop via 198.51.100.3
+	declined_by "multipath decisions" multipath \
+		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 203.0.113.1
+	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+	ip -n "$RCV" addr del 198.51.100.3/24 dev rcv0
+
+	# A loopback source is a martian: the kernel's lookup fails (-EINVAL).
+	v0=$(rdst_stat "$RTR" decline_route_error)
+	send_udp 198.51.100.2 127.0.0.5 127.0.0.6
+	v=$(rdst_stat "$RTR" decline_route_error)
+	[ "$v" -ge $((v0 + 2)) ]
+	check_err $? "routing failures were not counted ($v0 -> $v)"
+	log_test "declined packets are counted by reason"
 }
 
 declines_by_origin_rule_route_device()
@@ -340,6 +334,69 @@ declines_by_origin_rule_route_device()
 	slowwait 5 ping_ok 203.0.113.1 1
 	check_err $? "forwarding fails after the input device left the VRF"
 	log_test "declines by origin, rules, route and device are counted by reason"
+}
+
+# sk_assign_load DEV: attach sk_assign.bpf.c to DEV's ingress in the router.
+sk_assign_load()
+{
+	local obj rc
+
+	obj=$(mktemp --suffix=.o)
+	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
+		-c "$DIR/sk_assign.bpf.c" -o "$obj" &&
+	tc -n "$RTR" qdisc add dev "$1" clsact &&
+	tc -n "$RTR" filter add dev "$1" ingress bpf direct-action obj "$obj" sec classifier
+	rc=$?
+	rm -f "$obj"
+	return $rc
+}
+
+declines_by_socket_tunnel_exception()
+{
+	local ping2="ip netns exec $SND ping -c 2 -i 0.1 -W 1 203.0.113.1" holder
+
+	# A socket assigned at tc ingress (bpf_sk_assign) stays on the packet.
+	ip netns exec "$RTR" python3 -c 'import signal, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9999))
+signal.pause()' &
+	holder=$!
+	slowwait 5 sh -c "ip netns exec $RTR ss -Hlun | grep -q ':9999 '"
+	sk_assign_load rtr0
+	check_err $? "could not attach the sk_assign program"
+	declined_by "packets with an assigned socket" socket $ping2
+	tc -n "$RTR" qdisc del dev rtr0 clsact
+	kill "$holder"; wait "$holder" 2>/dev/null
+
+	# Packets decapsulated by a collect_md tunnel carry its metadata dst.
+	ip -n "$RTR" link add rdst-tun type ipip external
+	ip -n "$RTR" link set rdst-tun up
+	ip -n "$SND" link add rdst-tun type ipip local 192.0.2.2 remote 192.0.2.1
+	ip -n "$SND" link set rdst-tun up
+	ip -n "$SND" route add 203.0.113.1/32 dev rdst-tun src 192.0.2.2
+	declined_by "packets from a collect_md tunnel" tunnel $ping2
+	ip -n "$SND" link del rdst-tun
+	ip -n "$RTR" link del rdst-tun
+
+	# A path MTU the router learned (frag-needed from the receiver, which
+	# forwards 198.18.99.0/24 onto a 1280-byte link) is a next-hop exception.
+	ip netns exec "$RCV" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$RCV" link add rdst-narrow mtu 1280 type dummy
+	ip -n "$RCV" link set rdst-narrow up
+	ip -n "$RCV" route add 198.18.99.0/24 dev rdst-narrow
+	ip -n "$RTR" route add 198.18.99.0/24 via 198.51.100.2
+	ip netns exec "$RTR" ping -c 1 -W 1 -M do -s 1400 198.18.99.1 >/dev/null 2>&1
+	ip -n "$RTR" route get 198.18.99.1 | grep -q "mtu 1280"
+	check_err $? "the router learned no path MTU for 198.18.99.1"
+	declined_by "a route with a learned path MTU" exception \
+		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 198.18.99.1
+	ip -n "$RTR" route del 198.18.99.0/24
+	ip -n "$RCV" link del rdst-narrow
+	ip netns exec "$RCV" sysctl -qw net.ipv4.ip_forward=0
+
+	ping_ok 203.0.113.1 2
+	check_err $? "forwarding fails after the socket, tunnel and exception cases"
+	log_test "declines for assigned sockets, tunnel metadata and next-hop exceptions are counted"
 }
 
 flood_bounded_by_gc_thresh()

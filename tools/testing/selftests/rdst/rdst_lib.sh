@@ -101,14 +101,15 @@ log_test_skip()
 	RETMSG=
 }
 
-# run_tests: run every case named in $ALL_TESTS with a plan.
+# run_tests: run every case named in $ALL_TESTS (or in $TESTS, as in
+# net/forwarding: TESTS="case1 case2" ./rdst_forwarding.sh) with a plan.
 run_tests()
 {
-	local t
+	local t tests=${TESTS:-$ALL_TESTS}
 
 	ktap_print_header
-	ktap_set_plan "$(echo $ALL_TESTS | wc -w)"
-	for t in $ALL_TESTS; do
+	ktap_set_plan "$(echo $tests | wc -w)"
+	for t in $tests; do
 		"$t"
 	done
 	ktap_finished
