@@ -16,6 +16,9 @@ mkdir -p "$log"
 out=$log/check.out
 start=$SECONDS
 
+# rdst with checks broken on purpose: the differential test must catch each.
+"$RDST_TOP/tools/testing/mutants.sh" "$RDST_TOP/build/debug/kernel" "$RDST_TOP/build/debug/mutants"
+
 echo ">>> check: booting the debug kernel and running the suites (output in $out)" >&2
 rc=0
 RDST_KUNIT=1 "$RDST_TOP/tools/vm/run" --debug -- "$RDST_TOP/tools/testing/guest-check.sh" 2>&1 \

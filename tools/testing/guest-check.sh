@@ -42,6 +42,38 @@ for p in $progs; do
 	esac
 done
 
+# Mutants (tools/testing/mutants.sh): with a validity check broken on
+# purpose, the differential test must fail and name a seed.  Seeds are tried
+# one by one until one fails; only this verdict is printed as TAP.
+mutants=$RDST_BUILD/mutants
+if [ -s "$mutants/list" ]; then
+	echo "# suite: mutants"
+	echo "TAP version 13"
+	echo "1..$(wc -l < "$mutants/list")"
+	n=0
+	while IFS=$'\t' read -r name what; do
+		n=$((n + 1))
+		caught=
+		for seed in 1 2 3 4 5 6; do
+			diff_out=$(cd "$selftests/rdst" && RDST_KO=$mutants/$name.ko RDST_DIFF_SEEDS=$seed \
+				timeout --kill-after=10 300 ./rdst_differential.sh 2>&1)
+			# A mismatch, not a broken run (which also says "not ok").
+			if echo "$diff_out" | grep -q "^# seed $seed: .* differ"; then
+				caught=$seed
+				break
+			fi
+		done
+		if [ -n "$caught" ]; then
+			echo "ok $n mutant $name is caught by the differential test (seed $caught): $what"
+			echo "$diff_out" | grep -m 1 -e " differ" | sed 's/^#/#  /'
+			echo "$diff_out" | grep -m 1 -e "^#   phase" | cut -c 1-240 | sed 's/^#/#  /'
+		else
+			echo "not ok $n mutant $name survives the differential test (seeds 1-6): $what"
+		fi
+	done < "$mutants/list"
+	rmmod rdst 2>/dev/null
+fi
+
 # The documentation renders without warnings (docutils, as TAP).
 echo "# suite: docs"
 python3 "$RDST_TOP/tools/testing/docs_check.py" || echo "# docs_check.py exited with status $?"
