@@ -4,7 +4,7 @@
 # rdst-graph.sh: a function_graph of one cache miss and one cache hit
 # through rdst's PRE_ROUTING hook, with ftrace alone (no bpftrace needed).
 #
-#   rdst-graph.sh [-d DEPTH] [-o FILE] -- CMD [ARGS...]
+#   rdst-graph.sh [-a] [-d DEPTH] [-o FILE] -- CMD [ARGS...]
 #
 # Runs CMD (something that sends packets through a namespace where rdst is
 # loaded, e.g. "ip netns exec snd ping -c 3 203.0.113.1") while ftrace
@@ -15,19 +15,26 @@
 # rdst:rdst_miss/rdst_hit/rdst_insert/rdst_decline events printed in place.
 # Prints the first graph that contains a miss, then the first with a hit;
 # the whole trace is kept in FILE if given.  Needs root and tracefs.
+#
+# Only the functions of the hook's path are instrumented (set_ftrace_filter:
+# netfilter's entry, the kernel's input routing, dst allocation and the Rust
+# helpers), so that recording costs little even on a KASAN kernel under TCG;
+# -a instruments every function, for a complete graph on a fast kernel.
 set -eu
 
-depth=4 keep=
-while getopts d:o: opt; do
+usage="usage: $0 [-a] [-d DEPTH] [-o FILE] -- CMD [ARGS...]"
+depth=4 keep= all=
+while getopts ad:o: opt; do
 	case $opt in
+	a) all=1 ;;
 	d) depth=$OPTARG ;;
 	o) keep=$OPTARG ;;
-	*) echo "usage: $0 [-d DEPTH] [-o FILE] -- CMD [ARGS...]" >&2; exit 2 ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ "${1:-}" = "--" ] && shift
-[ $# -gt 0 ] || { echo "usage: $0 [-d DEPTH] [-o FILE] -- CMD [ARGS...]" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
 
 T=/sys/kernel/tracing
 [ -d "$T/events" ] || mount -t tracefs nodev "$T"
@@ -39,6 +46,7 @@ reset()
 	echo 0 > "$T/tracing_on"
 	echo nop > "$T/current_tracer"
 	: > "$T/set_graph_function"
+	: > "$T/set_ftrace_filter"
 	echo 0 > "$T/max_graph_depth"
 	echo 0 > "$T/events/enable"
 }
@@ -47,6 +55,14 @@ reset
 : > "$T/trace"
 
 echo nf_hook_slow > "$T/set_graph_function"
+if [ -z "$all" ]; then
+	# Globs that match nothing (a function inlined away) are skipped.
+	for f in nf_hook_slow 'ip_route_input*' 'ip_rcv_finish*' 'fib_table_lookup' \
+		 'fib_validate_source' '__fib_validate_source' 'fib4_rule_action' \
+		 'fib_rules_lookup' 'dst_alloc' 'dst_init' 'rust_helper_*'; do
+		echo "$f" >> "$T/set_ftrace_filter" 2>/dev/null || true
+	done
+fi
 echo "$depth" > "$T/max_graph_depth"
 echo function_graph > "$T/current_tracer"
 for e in rdst_miss rdst_hit rdst_insert rdst_decline; do
