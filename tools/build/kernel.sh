@@ -61,7 +61,7 @@ if [ ! -e "$obj/.config" ]; then
 	# merge_config only warns when Kconfig drops a requested value: fail
 	# instead for the options this project cannot live without.
 	for opt in RUST KUNIT KASAN DEBUG_KMEMLEAK PROVE_LOCKING NET_DEV_REFCNT_TRACKER \
-		   NF_FLOW_TABLE NET_PKTGEN FUNCTION_GRAPH_TRACER BPF_EVENTS VETH; do
+		   NF_FLOW_TABLE NET_PKTGEN FUNCTION_GRAPH_TRACER BPF_EVENTS VETH DEBUG_INFO_BTF; do
 		want=$(printf '%s\n' "$fragment" | sed -n "s/^CONFIG_$opt=//p" | tail -1)
 		[ -z "$want" ] && continue
 		grep -q "^CONFIG_$opt=$want\$" "$obj/.config" || {

@@ -45,6 +45,15 @@ ping_ok()
 	ip netns exec "$SND" ping -c "${2:-5}" -i 0.05 -W 2 "$1" >/dev/null 2>&1
 }
 
+# ping_twice DEST [PING OPTIONS...]: two echo requests from the sender, for
+# checks that count what the router did with them, not whether they arrived.
+ping_twice()
+{
+	local dst=$1
+	shift
+	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 "$@" "$dst"
+}
+
 forwarding_served_from_cache()
 {
 	local hits0 ins0 hits ins
@@ -287,14 +296,14 @@ declines_counted()
 	local v0 v
 
 	declined_by "packets with IP options" options \
-		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 -R 203.0.113.1
+		ping_twice 203.0.113.1 -R
 	declined_by "local delivery" local \
-		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 192.0.2.1
+		ping_twice 192.0.2.1
 
 	ip -n "$RCV" addr add 198.51.100.3/24 dev rcv0
 	ip -n "$RTR" route replace 203.0.113.0/24 nexthop via 198.51.100.2 nexthop via 198.51.100.3
 	declined_by "multipath decisions" multipath \
-		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 203.0.113.1
+		ping_twice 203.0.113.1
 	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
 	ip -n "$RCV" addr del 198.51.100.3/24 dev rcv0
 
@@ -309,27 +318,25 @@ declines_counted()
 
 declines_by_origin_rule_route_device()
 {
-	local ping2="ip netns exec $SND ping -c 2 -i 0.1 -W 1 203.0.113.1"
-
 	# Looped-back packets keep the dst they were sent with.
 	declined_by "looped-back packets" has_dst \
 		ip netns exec "$RTR" ping -c 2 -i 0.1 -W 1 127.0.0.1
 
 	ip -n "$RTR" rule add ipproto udp dport 9999 table main prio 100
-	declined_by "rules matching on ports" rules_l4 $ping2
+	declined_by "rules matching on ports" rules_l4 ping_twice 203.0.113.1
 	ip -n "$RTR" rule del ipproto udp dport 9999 table main prio 100
 
 	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2 mtu 1400
-	declined_by "a route with its own metrics" metrics $ping2
+	declined_by "a route with its own metrics" metrics ping_twice 203.0.113.1
 
 	ip -n "$RTR" route replace 203.0.113.0/24 encap ip id 7 dst 198.51.100.2 via 198.51.100.2 dev rtr1
-	declined_by "a route with lightweight tunnel state" lwtunnel $ping2
+	declined_by "a route with lightweight tunnel state" lwtunnel ping_twice 203.0.113.1
 	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
 
 	ip -n "$RTR" link add rdst-vrf type vrf table 10
 	ip -n "$RTR" link set rdst-vrf up
 	ip -n "$RTR" link set rtr0 master rdst-vrf
-	declined_by "packets from a VRF slave" l3mdev $ping2
+	declined_by "packets from a VRF slave" l3mdev ping_twice 203.0.113.1
 	ip -n "$RTR" link set rtr0 nomaster
 	ip -n "$RTR" link del rdst-vrf
 	slowwait 5 ping_ok 203.0.113.1 1
@@ -354,7 +361,7 @@ sk_assign_load()
 
 declines_by_socket_tunnel_exception()
 {
-	local ping2="ip netns exec $SND ping -c 2 -i 0.1 -W 1 203.0.113.1" holder
+	local holder
 
 	# A socket assigned at tc ingress (bpf_sk_assign) stays on the packet.
 	ip netns exec "$RTR" python3 -c 'import signal, socket
@@ -365,7 +372,7 @@ signal.pause()' &
 	slowwait 5 sh -c "ip netns exec $RTR ss -Hlun | grep -q ':9999 '"
 	sk_assign_load rtr0
 	check_err $? "could not attach the sk_assign program"
-	declined_by "packets with an assigned socket" socket $ping2
+	declined_by "packets with an assigned socket" socket ping_twice 203.0.113.1
 	tc -n "$RTR" qdisc del dev rtr0 clsact
 	kill "$holder"; wait "$holder" 2>/dev/null
 
@@ -375,7 +382,7 @@ signal.pause()' &
 	ip -n "$SND" link add rdst-tun type ipip local 192.0.2.2 remote 192.0.2.1
 	ip -n "$SND" link set rdst-tun up
 	ip -n "$SND" route add 203.0.113.1/32 dev rdst-tun src 192.0.2.2
-	declined_by "packets from a collect_md tunnel" tunnel $ping2
+	declined_by "packets from a collect_md tunnel" tunnel ping_twice 203.0.113.1
 	ip -n "$SND" link del rdst-tun
 	ip -n "$RTR" link del rdst-tun
 
@@ -390,7 +397,7 @@ signal.pause()' &
 	ip -n "$RTR" route get 198.18.99.1 | grep -q "mtu 1280"
 	check_err $? "the router learned no path MTU for 198.18.99.1"
 	declined_by "a route with a learned path MTU" exception \
-		ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 198.18.99.1
+		ping_twice 198.18.99.1
 	ip -n "$RTR" route del 198.18.99.0/24
 	ip -n "$RCV" link del rdst-narrow
 	ip netns exec "$RCV" sysctl -qw net.ipv4.ip_forward=0

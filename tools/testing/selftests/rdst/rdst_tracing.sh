@@ -4,7 +4,8 @@
 # rdst's tracepoints and tracing tools against real forwarded traffic: the
 # rdst:* events exist and count what /proc/net/stat/rdst counts, every
 # bpftrace tool of tools/tracing/rdst runs for a few seconds and prints
-# plausible output, and the ftrace recipe shows one miss and one hit.
+# plausible output, bpftrace reads dst_alloc()'s arguments by their BTF
+# types, and the ftrace recipe shows one miss and one hit.
 
 ALL_TESTS="
 	tracepoints_defined
@@ -14,6 +15,7 @@ ALL_TESTS="
 	bpftrace_lifetime
 	bpftrace_gc
 	bpftrace_leaks
+	bpftrace_btf
 	tools_end_on_duration
 	ftrace_graph_recipe
 "
@@ -61,14 +63,16 @@ near()
 	[ "${d#-}" -le $(( ($2 / 50) + 2 )) ]
 }
 
-# bt_run NAME FUNCTION TOOL [ARGS...]: run a bpftrace tool with FUNCTION
-# (of this script) as its command (bpftrace -c): bpftrace starts the command
-# once every probe is attached, and ends when it exits.  Output in $OUT/NAME.
+# bt_run NAME FUNCTION TOOL [ARGS...]: run a bpftrace tool (of $TOOLS, or
+# a path) with FUNCTION (of this script) as its command (bpftrace -c):
+# bpftrace starts the command once every probe is attached, and ends when it
+# exits.  Output in $OUT/NAME.
 bt_run()
 {
 	local name=$1 fn=$2 tool=$3
 
 	shift 3
+	[ "${tool#/}" != "$tool" ] || tool=$TOOLS/$tool
 	# The command is a script carrying the functions and variables it needs
 	# (bpftrace need not pass exported shell functions on).
 	{
@@ -79,7 +83,7 @@ bt_run()
 		echo "$fn"
 	} > "$OUT/$name.sh"
 	# (through bash: /tmp may be mounted noexec)
-	timeout 600 bpftrace -c "/bin/bash $OUT/$name.sh" "$TOOLS/$tool" "$@" > "$OUT/$name" 2>&1
+	timeout 600 bpftrace -c "/bin/bash $OUT/$name.sh" "$tool" "$@" > "$OUT/$name" 2>&1
 }
 
 # map_value FILE NAME: the value printed for "@NAME: V" at the end.
@@ -262,6 +266,55 @@ bpftrace_leaks()
 	check_err $? "no stack for the retirement"
 	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
 	log_test "bpftrace: rdst-leaks.bt reports entries held past retirement"
+}
+
+btf_traffic()
+{
+	stat_all inserts > "$OUT/i0"
+	send_random_sources 50
+	echo $(( $(stat_all inserts) - $(cat "$OUT/i0") )) > "$OUT/i"
+}
+
+# With BTF (CONFIG_DEBUG_INFO_BTF), bpftrace attaches to a kernel function
+# through a BPF trampoline (kfunc) and follows its arguments by type, with
+# no kernel headers: dst_alloc() calls for rdst's dst_ops are told from the
+# kernel's by the ops' gc_thresh, and their slab is rdst's own.
+bpftrace_btf()
+{
+	local f=$OUT/btf i n other
+
+	if [ ! -e /sys/kernel/btf/vmlinux ]; then
+		log_test_skip "bpftrace: kfunc:dst_alloc with BTF types" \
+			"kernel without BTF (CONFIG_DEBUG_INFO_BTF)"
+		return
+	fi
+	rdst_unload
+	rdst_load gc_thresh=3000 buckets=1024 cache_after=1
+	cat > "$OUT/btf.bt" <<-'EOF'
+	kfunc:dst_alloc
+	{
+		if (args->ops->gc_thresh == 3000) {
+			@rdst = count();
+			@slab[str(args->ops->kmem_cachep->name)] = count();
+		} else {
+			@other = count();
+		}
+	}
+	EOF
+	# (types from BTF alone: no kernel headers)
+	(unset BPFTRACE_KERNEL_SOURCE BPFTRACE_KERNEL_BUILD; bt_run btf btf_traffic "$OUT/btf.bt")
+	check_err $? "bpftrace failed on kfunc:dst_alloc"
+	i=$(cat "$OUT/i" 2>/dev/null || echo 0)
+	n=$(map_value "$f" rdst)
+	other=$(map_value "$f" other)
+	[ "$i" -ge 40 ] && near "${n:-0}" "$i"
+	check_err $? "${n:-no} dst_alloc calls with rdst's ops, $i entries inserted"
+	grep -q '^@slab\[rdst_cache\]: [1-9][0-9]*$' "$f"
+	check_err $? "rdst's entries do not come from its rdst_cache slab"
+	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
+	rdst_unload
+	rdst_load cache_after=1
+	log_test "bpftrace: kfunc:dst_alloc sees $n allocations with rdst's ops (${other:-0} other)"
 }
 
 # Given a duration, every tool ends by itself (attaching included).
