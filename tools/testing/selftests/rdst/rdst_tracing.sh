@@ -56,6 +56,14 @@ traffic()
 	ip netns exec "$SND" ping -c "${1:-50}" -i 0.01 -W 2 203.0.113.1 >/dev/null 2>&1
 }
 
+# rdst_reload [PARAMS...]: rdst loaded again with PARAMS added to the
+# suite's own (the cases count entries made by single packets of many flows).
+rdst_reload()
+{
+	rdst_unload
+	rdst_load cache_after=1 "$@"
+}
+
 # near A B: A and B differ by at most 2 % (and 2).
 near()
 {
@@ -217,8 +225,7 @@ bpftrace_gc()
 	local f=$OUT/gc e be
 
 	# A small cache: a flood of new flows keeps evicting.
-	rdst_unload
-	rdst_load gc_thresh=64 buckets=32 cache_after=1
+	rdst_reload gc_thresh=64 buckets=32
 	bt_run gc gc_traffic rdst-gc.bt
 	check_err $? "rdst-gc.bt failed"
 	e=$(cat "$OUT/e" 2>/dev/null || echo 0)
@@ -232,8 +239,7 @@ bpftrace_gc()
 	grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2} +[0-9]+ +[0-9]+ +[1-9][0-9]* ' "$f"
 	check_err $? "no per-second line shows evictions"
 	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
-	rdst_unload
-	rdst_load cache_after=1
+	rdst_reload
 	log_test "bpftrace: rdst-gc.bt sees $be evictions"
 }
 
@@ -288,8 +294,7 @@ bpftrace_btf()
 			"kernel without BTF (CONFIG_DEBUG_INFO_BTF)"
 		return
 	fi
-	rdst_unload
-	rdst_load gc_thresh=3000 buckets=1024 cache_after=1
+	rdst_reload gc_thresh=3000 buckets=1024
 	cat > "$OUT/btf.bt" <<-'EOF'
 	kfunc:dst_alloc
 	{
@@ -312,8 +317,7 @@ bpftrace_btf()
 	grep -q '^@slab\[rdst_cache\]: [1-9][0-9]*$' "$f"
 	check_err $? "rdst's entries do not come from its rdst_cache slab"
 	[ "$RET" -eq 0 ] || sed 's/^/# /' "$f"
-	rdst_unload
-	rdst_load cache_after=1
+	rdst_reload
 	log_test "bpftrace: kfunc:dst_alloc sees $n allocations with rdst's ops (${other:-0} other)"
 }
 
@@ -361,7 +365,6 @@ if [ ! -d "$T/events/rdst" ]; then
 	exit $KSFT_SKIP
 fi
 command -v bpftrace >/dev/null || { ktap_skip_all "bpftrace not installed"; exit $KSFT_SKIP; }
-# The cases count entries made by single packets of many flows.
-rdst_load cache_after=1 || exit 1
+rdst_reload || exit 1
 topo_create || exit $KSFT_SKIP
 run_tests
