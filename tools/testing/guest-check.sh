@@ -18,10 +18,11 @@ echo "rdst-check: suites start" > /dev/kmsg
 [ -w "$kmemleak" ] && echo clear > "$kmemleak"
 
 run_suite() {
-	local dir=$1 prog=$2 limit=$3
+	local dir=$1 prog=$2 limit=$3 start=$SECONDS
 	echo "# suite: $dir/$prog"
 	(cd "$selftests/$dir" && timeout --kill-after=10 "$limit" "./$prog")
 	local rc=$?
+	echo "# $dir/$prog took $((SECONDS - start)) s"
 	# A suite that dies before reporting still counts as a failure.
 	case $rc in
 	0|4) ;;
@@ -48,6 +49,7 @@ done
 mutants=$RDST_BUILD/mutants
 if [ -s "$mutants/list" ]; then
 	echo "# suite: mutants"
+	start=$SECONDS
 	echo "TAP version 13"
 	echo "1..$(wc -l < "$mutants/list")"
 	n=0
@@ -72,6 +74,7 @@ if [ -s "$mutants/list" ]; then
 		fi
 	done < "$mutants/list"
 	rmmod rdst 2>/dev/null
+	echo "# mutants took $((SECONDS - start)) s"
 fi
 
 # The documentation renders without warnings (docutils, as TAP).

@@ -15,6 +15,9 @@ import re
 import sys
 
 TAP = re.compile(r"^(\s*)(not ok|ok) \d+ (?:- )?(.*)$")
+SUITE = re.compile(r"^# suite: (.*)$")
+PLAN = re.compile(r"^1\.\.(\d+)")
+EXITED = re.compile(r"^# (.*) exited with status (\d+)$")
 # What a healthy kernel never logs.  Each pattern names the class of report.
 SPLATS = [
     (r"WARNING: .* at ", "WARN"),
@@ -47,6 +50,34 @@ def tap_results(lines, leaf_only):
         yield verdict == "ok", name.strip(), directive.strip().upper().startswith("SKIP")
 
 
+def suite_problems(lines):
+    """Yield a failure name for each suite that ended early without saying why.
+
+    A suite whose script dies half-way (a syntax error, a killed shell)
+    prints fewer results than its plan, or none, and guest-check.sh notes
+    its exit status; a failing case of its own already says "not ok".
+    """
+    sections, name = {}, None
+    for line in lines:
+        m = SUITE.match(line)
+        if m:
+            name = m.group(1)
+            sections[name] = []
+        elif name is not None:
+            sections[name].append(line)
+    for name, body in sections.items():
+        results = list(tap_results(body, leaf_only=False))
+        if any(not ok for ok, _, _ in results):
+            continue
+        plan = next((int(m.group(1)) for m in map(PLAN.match, body) if m), None)
+        if plan is None:
+            yield f"{name}: no TAP plan"
+        elif len(results) < plan:
+            yield f"{name}: {len(results)} of {plan} planned results"
+        for m in filter(None, map(EXITED.match, body)):
+            yield f"{name}: exited with status {m.group(2)}"
+
+
 def main() -> int:
     suite_out, dmesg_path, guest_rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(suite_out, errors="replace") as f:
@@ -69,6 +100,8 @@ def main() -> int:
 
     for r in tap_results(suite_lines, leaf_only=False):
         count(*r)
+    for problem in suite_problems(suite_lines):
+        count(False, problem, False)
     kunit = [l.split("] ", 1)[-1] for l in dmesg]
     kunit_cases = list(tap_results(kunit, leaf_only=True))
     for ok, name, skip in kunit_cases:
