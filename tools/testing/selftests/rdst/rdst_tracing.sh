@@ -287,18 +287,19 @@ btf_traffic()
 # kernel's by the ops' gc_thresh, and their slab is rdst's own.
 bpftrace_btf()
 {
-	local f=$OUT/btf i n other
+	# gc_thresh marks rdst's dst_ops among the kernel's (bpftrace's $1).
+	local f=$OUT/btf mark=3000 i n other
 
 	if [ ! -e /sys/kernel/btf/vmlinux ]; then
 		log_test_skip "bpftrace: kfunc:dst_alloc with BTF types" \
 			"kernel without BTF (CONFIG_DEBUG_INFO_BTF)"
 		return
 	fi
-	rdst_reload gc_thresh=3000 buckets=1024
+	rdst_reload gc_thresh=$mark buckets=1024
 	cat > "$OUT/btf.bt" <<-'EOF'
 	kfunc:dst_alloc
 	{
-		if (args->ops->gc_thresh == 3000) {
+		if (args->ops->gc_thresh == $1) {
 			@rdst = count();
 			@slab[str(args->ops->kmem_cachep->name)] = count();
 		} else {
@@ -307,7 +308,7 @@ bpftrace_btf()
 	}
 	EOF
 	# (types from BTF alone: no kernel headers)
-	(unset BPFTRACE_KERNEL_SOURCE BPFTRACE_KERNEL_BUILD; bt_run btf btf_traffic "$OUT/btf.bt")
+	(unset BPFTRACE_KERNEL_SOURCE BPFTRACE_KERNEL_BUILD; bt_run btf btf_traffic "$OUT/btf.bt" "$mark")
 	check_err $? "bpftrace failed on kfunc:dst_alloc"
 	i=$(cat "$OUT/i" 2>/dev/null || echo 0)
 	n=$(map_value "$f" rdst)
