@@ -17,7 +17,7 @@ DEB_PACKAGES=(
 	clang llvm lld libclang-dev
 	make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils rsync
 	qemu-system-x86 busybox-static udev
-	iproute2 iputils-ping nftables ethtool tcpdump procps
+	iproute2 iputils-ping nftables ethtool tcpdump procps socat iptables
 	bpftrace trace-cmd python3-docutils
 )
 BINDGEN_VERSION=0.73.2

@@ -34,8 +34,12 @@ if [ ! -e "$src/.rdst-unpacked" ]; then
 	touch "$src/.rdst-unpacked"
 fi
 
+# The overlay first: a "# merge:" line below may name one of its files.
+python3 "$RDST_TOP/tools/build/overlay.py" "$RDST_TOP" "$src"
+
 # The flavour's fragment: common lines, then its own section, with
-# "# merge: PATH" lines expanded (tristates built in: no modules in the guest).
+# "# merge: PATH" lines (PATH in the kernel tree) expanded; tristates in
+# merged files are built in (the guest has no modules dir).
 fragment=$(awk -v want="$flavour" -v src="$src" '
 	/^# \[[a-z]+\]$/ { sec = substr($2, 2, length($2) - 2); next }
 	sec != "" && sec != want { next }
@@ -50,14 +54,15 @@ obj=$RDST_CACHE/build/$flavour-$version-$key
 mkdir -p "$obj"
 K=("${KMAKE[@]}" -C "$src" O="$obj")
 
-python3 "$RDST_TOP/tools/build/overlay.py" "$RDST_TOP" "$src"
-
 if [ ! -e "$obj/.config" ]; then
 	step "configuring $obj"
 	printf '%s\n' "$fragment" > "$obj/rdst.fragment"
 	"${K[@]}" -s x86_64_defconfig kvm_guest.config >/dev/null
 	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$obj/rdst.fragment") >"$obj/merge.log"
-	"${K[@]}" -s olddefconfig
+	# Kconfig's "override: reassigning" notes (an option the merged file
+	# repeats) go to merge.log with merge_config's own report.
+	"${K[@]}" -s olddefconfig 2>>"$obj/merge.log" || {
+		tail -n 20 "$obj/merge.log" >&2; echo "kernel.sh: configuring failed (log: $obj/merge.log)" >&2; exit 1; }
 	# merge_config only warns when Kconfig drops a requested value: fail
 	# instead for the options this project cannot live without.
 	for opt in RUST KUNIT KASAN DEBUG_KMEMLEAK PROVE_LOCKING NET_DEV_REFCNT_TRACKER \
