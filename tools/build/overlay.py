@@ -41,7 +41,8 @@ def main() -> int:
     modes: dict[str, int] = {}
     for root in MIRRORED:
         for path in sorted((repo / root).rglob("*")):
-            if path.is_file():
+            # Python's byte code (a test imported by hand) is not overlay.
+            if path.is_file() and "__pycache__" not in path.parts:
                 desired[str(path.relative_to(repo))] = path.read_bytes()
                 modes[str(path.relative_to(repo))] = path.stat().st_mode & 0o777
 
