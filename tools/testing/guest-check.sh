@@ -92,7 +92,7 @@ for p in "${parts[@]}"; do
 	case $p in
 	# Limits only catch a hang: more than twice what a suite takes on the
 	# debug kernel under TCG on a slow host (forwarding 460 s, tracing 490).
-	# The kernel's own suites run twice, with and without rdst (700 s).
+	# The kernel's own suites run again without rdst when a case fails.
 	rdst_kernel_peers.sh) run_suite rdst "$p" 1800 ;;
 	rdst_*.sh) run_suite rdst "$p" 1200 ;;
 	mutants) echo "# suite: mutants"; run_mutants ;;

@@ -522,15 +522,16 @@ namespaces_independent()
 # sets $elapsed_ms to how long CMD took and returns its status.
 under_flood()
 {
-	local t0 rc
+	local t0 rc flood
 
 	ip netns exec "$SND" ping -f -w 6 203.0.113.1 >/dev/null 2>&1 &
+	flood=$!
 	sleep 1
 	t0=$(date +%s%N)
 	"$@"
 	rc=$?
 	elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	wait
+	wait "$flood"
 	return $rc
 }
 

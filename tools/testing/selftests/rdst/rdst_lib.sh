@@ -117,29 +117,64 @@ run_tests()
 
 # rdst_stat NS COLUMN: a counter of /proc/net/stat/rdst in NS ("-": the
 # caller's own namespace), summed over CPUs (gauges are the same on every
-# line: take the first).
+# line: take the first).  Read through NS's holder (ns_hold) when it has
+# one: no process is spawned then.
 rdst_stat()
 {
-	local ns=$1 col=$2 hdr line i c= sum=0
+	local ns=$1 col=$2 holder=${NS_HOLDER[$1]:-}
 
-	{
-		read -r -a hdr
-		for i in "${!hdr[@]}"; do
-			[ "${hdr[$i]}" = "$col" ] && c=$i
+	if [ "$ns" = - ]; then
+		rdst_stat_parse "$col" < /proc/net/stat/rdst
+	elif [ -n "$holder" ] && [ "/proc/$holder/ns/net" -ef "/var/run/netns/$ns" ]; then
+		rdst_stat_parse "$col" < "/proc/$holder/net/stat/rdst"
+	else
+		rdst_stat_parse "$col" < <(ip netns exec "$ns" cat /proc/net/stat/rdst)
+	fi
+}
+
+# rdst_stat_parse COLUMN < /proc/net/stat/rdst
+rdst_stat_parse()
+{
+	local col=$1 hdr line i c= sum=0
+
+	read -r -a hdr
+	for i in "${!hdr[@]}"; do
+		[ "${hdr[$i]}" = "$col" ] && c=$i
+	done
+	if [ -z "$c" ]; then
+		echo "rdst_stat: no column $col" >&2
+		return 1
+	fi
+	while read -r -a line; do
+		case $col in
+		entries|cached|garbage|garbage_age_ms) echo $((16#${line[$c]})); return 0 ;;
+		esac
+		sum=$((sum + 16#${line[$c]}))
+	done
+	echo "$sum"
+}
+
+# ns_hold NS...: a sleeping process in each namespace, whose /proc/PID/net
+# is that namespace's: the suites read counters there many times, and each
+# `ip netns exec` costs more than a second on the debug kernel under TCG.
+# cleanup_ns kills it with the namespace's other processes.
+declare -A NS_HOLDER
+ns_hold()
+{
+	local ns pid tries
+
+	for ns in "$@"; do
+		ip netns exec "$ns" sleep infinity > /dev/null 2>&1 &
+		pid=$!
+		# Not a job: a bare `wait` must not wait for it.
+		disown "$pid"
+		# Until it has entered the namespace, it is no holder.
+		tries=100
+		while ! [ "/proc/$pid/ns/net" -ef "/var/run/netns/$ns" ] && ((tries-- > 0)); do
+			sleep 0.1
 		done
-		if [ -z "$c" ]; then
-			echo "rdst_stat: no column $col" >&2
-			return 1
-		fi
-		while read -r -a line; do
-			case $col in
-			entries|cached|garbage|garbage_age_ms) echo $((16#${line[$c]})); return 0 ;;
-			esac
-			sum=$((sum + 16#${line[$c]}))
-		done
-		echo "$sum"
-	} < <(if [ "$ns" = - ]; then cat /proc/net/stat/rdst
-	      else ip netns exec "$ns" cat /proc/net/stat/rdst; fi)
+		[ "/proc/$pid/ns/net" -ef "/var/run/netns/$ns" ] && NS_HOLDER[$ns]=$pid
+	done
 }
 
 # The sender -> router -> receiver topology every forwarding test uses:
@@ -147,24 +182,29 @@ rdst_stat()
 #   SND snd0 192.0.2.2/24 --- rtr0 192.0.2.1/24  RTR  rtr1 198.51.100.1/24 --- rcv0 198.51.100.2/24 RCV
 #                                                                         203.0.113.1/32 on RCV's lo
 # The router forwards 203.0.113.0/24 via 198.51.100.2 (a gateway route).
+# Commands go in batches (ip -batch): a process costs 0.3 s and more under
+# TCG on the debug kernel.
 topo_create()
 {
 	setup_ns SND RTR RCV || return 1
-	ip -n "$SND" link add snd0 type veth peer name rtr0 netns "$RTR"
-	ip -n "$SND" addr add 192.0.2.2/24 dev snd0
-	ip -n "$RTR" addr add 192.0.2.1/24 dev rtr0
+	ip -n "$SND" -batch - <<-EOF || return 1
+		link add snd0 type veth peer name rtr0 netns $RTR
+		addr add 192.0.2.2/24 dev snd0
+		link set snd0 up
+		route add default via 192.0.2.1
+	EOF
+	ip -n "$RTR" -batch - <<-EOF || return 1
+		addr add 192.0.2.1/24 dev rtr0
+		link set rtr0 up
+	EOF
 	ip -n "$RCV" addr add 203.0.113.1/32 dev lo
-	ip -n "$SND" link set snd0 up
-	ip -n "$RTR" link set rtr0 up
-	ip -n "$SND" route add default via 192.0.2.1
 	topo_link_receiver
-	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1
 	# ICMP errors are rate-limited per peer and globally; fates compare
 	# only if every packet gets its answer.
-	ip netns exec "$RTR" sysctl -qw net.ipv4.icmp_ratelimit=0
-	ip netns exec "$RTR" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000
-	ip netns exec "$RTR" sysctl -qw net.ipv4.icmp_msgs_burst=100000
+	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 \
+		net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=100000
 	sysctl -qw net.ipv4.route.error_cost=0
+	ns_hold "$SND" "$RTR" "$RCV"
 	# Warm ARP both ways so the first measured packets are not queued.
 	ip netns exec "$SND" ping -c1 -W2 198.51.100.2 >/dev/null 2>&1
 }
@@ -172,12 +212,16 @@ topo_create()
 # topo_link_receiver: (re)create the router -> receiver link and its routes.
 topo_link_receiver()
 {
-	ip -n "$RTR" link add rtr1 type veth peer name rcv0 netns "$RCV"
-	ip -n "$RTR" addr add 198.51.100.1/24 dev rtr1
-	ip -n "$RCV" addr add 198.51.100.2/24 dev rcv0
-	ip -n "$RTR" link set rtr1 up
-	ip -n "$RCV" link set rcv0 up
-	ip -n "$RCV" route add default via 198.51.100.1
+	ip -n "$RTR" -batch - <<-EOF
+		link add rtr1 type veth peer name rcv0 netns $RCV
+		addr add 198.51.100.1/24 dev rtr1
+		link set rtr1 up
+	EOF
+	ip -n "$RCV" -batch - <<-EOF
+		addr add 198.51.100.2/24 dev rcv0
+		link set rcv0 up
+		route add default via 198.51.100.1
+	EOF
 	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
 }
 
