@@ -49,8 +49,8 @@ def sh(*cmd, check=True, stdin=None):
 # the namespace it was created in: one process can listen and send in every
 # namespace without spawning a helper per namespace.  The thread's namespace
 # is also the one /proc/sys/net and /proc/thread-self/net show, and the one
-# its children start in.  A process costs about 0.3 s under TCG on the debug
-# kernel (`ip netns exec` 1.4 s), so commands are batched: `ip -batch`,
+# its children start in.  A process costs 0.2 s and more under TCG on the
+# debug kernel (`ip netns exec` about 1 s), so commands are batched: `ip -batch`,
 # sysctl settings written from here, `nft -f`.
 
 _libc = ctypes.CDLL(None, use_errno=True)

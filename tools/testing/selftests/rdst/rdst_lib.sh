@@ -156,7 +156,7 @@ rdst_stat_parse()
 
 # ns_hold NS...: a sleeping process in each namespace, whose /proc/PID/net
 # is that namespace's: the suites read counters there many times, and each
-# `ip netns exec` costs more than a second on the debug kernel under TCG.
+# `ip netns exec` costs about a second on the debug kernel under TCG.
 # cleanup_ns kills it with the namespace's other processes.
 declare -A NS_HOLDER
 ns_hold()
@@ -182,7 +182,7 @@ ns_hold()
 #   SND snd0 192.0.2.2/24 --- rtr0 192.0.2.1/24  RTR  rtr1 198.51.100.1/24 --- rcv0 198.51.100.2/24 RCV
 #                                                                         203.0.113.1/32 on RCV's lo
 # The router forwards 203.0.113.0/24 via 198.51.100.2 (a gateway route).
-# Commands go in batches (ip -batch): a process costs 0.3 s and more under
+# Commands go in batches (ip -batch): a process costs 0.2 s and more under
 # TCG on the debug kernel.
 topo_create()
 {
