@@ -169,11 +169,13 @@ ns_hold()
 		# Not a job: a bare `wait` must not wait for it.
 		disown "$pid"
 		# Until it has entered the namespace, it is no holder.
-		tries=100
-		while ! [ "/proc/$pid/ns/net" -ef "/var/run/netns/$ns" ] && ((tries-- > 0)); do
+		for ((tries = 100; tries > 0; tries--)); do
+			if [ "/proc/$pid/ns/net" -ef "/var/run/netns/$ns" ]; then
+				NS_HOLDER[$ns]=$pid
+				break
+			fi
 			sleep 0.1
 		done
-		[ "/proc/$pid/ns/net" -ef "/var/run/netns/$ns" ] && NS_HOLDER[$ns]=$pid
 	done
 }
 

@@ -327,20 +327,20 @@ bpftrace_btf()
 # guest has a CPU for each of two.
 tools_end_on_duration()
 {
-	local t pids=() rc
+	local t rc
+	# Each tool's arguments: rdst-leaks.bt takes its hold threshold first.
+	local -A args=([rdst-rates.bt]=2 [rdst-lifetime.bt]=2 [rdst-gc.bt]=2 [rdst-leaks.bt]="10 2")
+	local -A pid
 
-	for t in rdst-rates.bt rdst-lifetime.bt rdst-gc.bt; do
-		timeout 600 bpftrace "$TOOLS/$t" 2 > "$OUT/dur.$t" 2>&1 &
-		pids+=($!)
+	for t in "${!args[@]}"; do
+		timeout 600 bpftrace "$TOOLS/$t" ${args[$t]} > "$OUT/dur.$t" 2>&1 &
+		pid[$t]=$!
 	done
-	timeout 600 bpftrace "$TOOLS/rdst-leaks.bt" 10 2 > "$OUT/dur.rdst-leaks.bt" 2>&1 &
-	pids+=($!)
-	for t in rdst-rates.bt rdst-lifetime.bt rdst-gc.bt rdst-leaks.bt; do
-		wait "${pids[0]}"
+	for t in "${!pid[@]}"; do
+		wait "${pid[$t]}"
 		rc=$?
-		pids=("${pids[@]:1}")
 		[ "$rc" -eq 0 ] && grep -q '^Tracing' "$OUT/dur.$t"
-		check_err $? "$t exited with status $rc"
+		check_err $? "$t ${args[$t]} exited with status $rc"
 	done
 	grep -q '^0 suspected leaks' "$OUT/dur.rdst-leaks.bt"
 	check_err $? "rdst-leaks.bt reports leaks on an idle system"
