@@ -65,8 +65,6 @@ impl FlowKey {
 struct Seen {
     genid: i32,
     dev_gen: u32,
-    /// Digest of the input device's routing sysctls.
-    in_conf: u64,
     /// The flow's entry was found stale: an active flow, cached again at once.
     was_cached: bool,
 }
@@ -76,11 +74,13 @@ pub(crate) struct CachedFlow {
     key: FlowKey,
     /// The device event generation the entry was made under.
     dev_gen: u32,
-    /// Digests of the input-routing sysctls of the input and output devices.
-    in_conf: u64,
-    out_conf: u64,
     /// `IPCB` flags the kernel's routing set, re-applied on every hit.
     ipcb: u16,
+    /// The kernel's own route the entry was copied from (the nexthop's cached input route),
+    /// held: the kernel marks it obsolete whenever its decision for the next hop's flows
+    /// changes without a generation bump (a redirect or PMTU exception created, the nexthop
+    /// freed), and the entry is valid only while it is not, as `rt_cache_valid` reads it.
+    kernel_route: ARef<Dst>,
 }
 
 /// The `dst_ops` of rdst's entries: IPv4's behaviour, plus rdst's collector.
@@ -232,18 +232,19 @@ impl NetCache {
             dscp: iph.dscp(),
         };
         let hash = key.hash(&self.key);
+        // FIB and rule changes bump the route generation, and so does every write that changes
+        // an IPv4 device setting (patch `ipv4: devinet: flush routes on every devconf change`):
+        // the generation covers the devices' routing settings, which a hit need not read.
         let genid = net.rt_genid_ipv4();
         let dev_gen = self.dev_gen.load(Ordering::Acquire);
-        let in_conf = dev.ipv4_route_conf_digest(rcu);
 
         let mut stale: Option<&Dst> = None;
         if let Some(e) = self.table.lookup(hash, rcu, |e| e.data().key == key) {
             let f = e.data();
             if e.genid() == genid
                 && f.dev_gen == dev_gen
-                && f.in_conf == in_conf
                 && e.dst().obsolete() == obsolete::FORCE_CHK
-                && f.out_conf == e.dst().dev().ipv4_route_conf_digest(rcu)
+                && f.kernel_route.obsolete() == obsolete::FORCE_CHK
             {
                 skb.set_dst_noref(e.dst(), rcu);
                 skb.set_ipcb_flags(f.ipcb);
@@ -264,7 +265,6 @@ impl NetCache {
         let seen = Seen {
             genid,
             dev_gen,
-            in_conf,
             was_cached: stale.is_some(),
         };
         self.miss(skb, key, iph.tos, hash, seen, rcu)
@@ -282,12 +282,7 @@ impl NetCache {
         seen: Seen,
         rcu: &rcu::Guard,
     ) -> Verdict {
-        let Seen {
-            genid,
-            dev_gen,
-            in_conf,
-            ..
-        } = seen;
+        let Seen { genid, dev_gen, .. } = seen;
         let net = self.dst.net();
         let flow = &key.flow;
         let before = skb.ipcb_flags();
@@ -318,6 +313,8 @@ impl NetCache {
             Some(Decline::Metrics)
         } else if rt.pmtu() != 0 || rt.expires() != 0 || rt.flags() & rtcf::REDIRECTED != 0 {
             Some(Decline::Exception)
+        } else if !rt.is_kept_by_nexthop() {
+            Some(Decline::Uncached)
         } else if net.rt_genid_ipv4() != genid || self.dev_gen.load(Ordering::Acquire) != dev_gen {
             Some(Decline::Race)
         } else {
@@ -328,12 +325,16 @@ impl NetCache {
             self.decline(flow, why);
             return Verdict::Accept;
         }
+        // A route already released by the kernel (its nexthop freed under us) is stale.
+        let Some(kernel_route) = rt.dst().hold_safe(rcu) else {
+            self.decline(flow, Decline::Race);
+            return Verdict::Accept;
+        };
         let cached = CachedFlow {
             key,
             dev_gen,
-            in_conf,
-            out_conf: rt.dev().ipv4_route_conf_digest(rcu),
             ipcb: added & (ipskb::DOREDIRECT | ipskb::NOPOLICY),
+            kernel_route,
         };
         match self.dst.alloc_from(rt, genid, cached) {
             Ok(entry) => self.insert(entry, hash, flow),
@@ -375,6 +376,11 @@ impl NetCache {
 
     /// Packets whose route the key cannot reproduce, or that are not rdst's to route.
     fn servable(skb: &SkBuff) -> core::result::Result<(), Decline> {
+        // br_netfilter runs the frames a bridge forwards through the IPv4 hooks: the bridge
+        // decides their fate, routing never sees them (a failed lookup must not drop them).
+        if skb.is_bridged_prerouting() {
+            return Err(Decline::Bridged);
+        }
         // Tunnel metadata rides on a (metadata) dst: looked at first, to be counted as such.
         if skb.has_tunnel_info() {
             return Err(Decline::Tunnel);

@@ -33,6 +33,8 @@ macro_rules! declines {
 }
 
 declines! {
+    /// A frame the bridge forwards, passing the IPv4 hooks under br_netfilter: not routed.
+    Bridged => "bridged",
     /// The packet already has a dst (early demux, another hook).
     HasDst => "has_dst",
     /// The packet has a socket attached.
@@ -55,6 +57,9 @@ declines! {
     Metrics => "metrics",
     /// The route comes from a next-hop exception (learned PMTU or redirect with expiry).
     Exception => "exception",
+    /// The kernel did not keep its route in the next hop for later packets (it could not
+    /// cache it, or replaced it meanwhile): nothing would tell a copy that it went stale.
+    Uncached => "uncached",
     /// The kernel's lookup failed: the packet was dropped as the kernel drops it.
     RouteError => "route_error",
     /// Routing changed while the decision was being made.

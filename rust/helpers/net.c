@@ -4,6 +4,7 @@
 #include <linux/ip.h>
 #include <linux/jiffies.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/skbuff.h>
 #include <net/dst.h>
 #include <net/dst_metadata.h>
@@ -117,6 +118,11 @@ struct inet_skb_parm *rust_helper_IPCB(struct sk_buff *skb)
 bool rust_helper_skb_has_tunnel_info(const struct sk_buff *skb)
 {
 	return skb_tunnel_info(skb) != NULL;
+}
+
+bool rust_helper_nf_bridge_in_prerouting(const struct sk_buff *skb)
+{
+	return nf_bridge_in_prerouting(skb);
 }
 
 /* IPv4 routing */

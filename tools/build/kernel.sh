@@ -48,6 +48,27 @@ fragment=$(awk -v want="$flavour" -v src="$src" '
 		next
 	}
 	{ print }' "$RDST_TOP/.config.fragment")
+# dropped_options CONFIG: each option the fragment requests that CONFIG
+# does not have, as OPTION=WANTED(got:VALUE); the fragment's last word on
+# an option counts, as in merge_config.  "is not set" and "=n" are met by
+# an absent option too (one whose dependencies are off is off).
+dropped_options()
+{
+	printf '%s\n' "$fragment" | awk -v cfg="$1" '
+		function opt(l) { return substr(l, 1, index(l, "=") - 1) }
+		BEGIN {
+			while ((getline l < cfg) > 0)
+				if (l ~ /^CONFIG_[A-Za-z0-9_]+=/) have[opt(l)] = substr(l, index(l, "=") + 1)
+		}
+		/^CONFIG_[A-Za-z0-9_]+=/ { want[opt($0)] = substr($0, index($0, "=") + 1); next }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { want[$2] = "n" }
+		END {
+			for (o in want) {
+				v = (o in have) ? have[o] : "n"
+				if (v != want[o]) printf "%s=%s(got:%s)\n", o, want[o], v
+			}
+		}' | LC_ALL=C sort
+}
 key=$( { echo "$version"; echo "$fragment"; /usr/bin/rustc --version; clang --version | head -1
 	"$BINDGEN" --version; } | sha256sum | cut -c1-12)
 obj=$RDST_CACHE/build/$flavour-$version-$key
@@ -63,16 +84,12 @@ if [ ! -e "$obj/.config" ]; then
 	# repeats) go to merge.log with merge_config's own report.
 	"${K[@]}" -s olddefconfig 2>>"$obj/merge.log" || {
 		tail -n 20 "$obj/merge.log" >&2; echo "kernel.sh: configuring failed (log: $obj/merge.log)" >&2; exit 1; }
-	# merge_config only warns when Kconfig drops a requested value: fail
-	# instead for the options this project cannot live without.
-	for opt in RUST KUNIT KASAN DEBUG_KMEMLEAK PROVE_LOCKING NET_DEV_REFCNT_TRACKER \
-		   NF_FLOW_TABLE NET_PKTGEN FUNCTION_GRAPH_TRACER BPF_EVENTS VETH DEBUG_INFO_BTF; do
-		want=$(printf '%s\n' "$fragment" | sed -n "s/^CONFIG_$opt=//p" | tail -1)
-		[ -z "$want" ] && continue
-		grep -q "^CONFIG_$opt=$want\$" "$obj/.config" || {
-			echo "kernel.sh: CONFIG_$opt=$want was requested but Kconfig dropped it" >&2
-			exit 1; }
-	done
+	# merge_config only warns when Kconfig drops a requested value (a
+	# dependency not met, a symbol renamed): fail on every one of them.
+	dropped=$(dropped_options "$obj/.config")
+	[ -z "$dropped" ] || {
+		printf 'kernel.sh: requested but dropped by Kconfig: %s\n' $dropped >&2
+		rm -f "$obj/.config"; exit 1; }
 fi
 
 # Rebuild only when an input changed: the overlay, the module sources or

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: boot the debug kernel once, run every suite inside it
-# (tools/testing/guest-check.sh), then judge the results on the host:
+# `make check`: build the debug kernel (when anything changed), boot it once,
+# run every suite inside it (tools/testing/guest-check.sh), then judge the
+# results on the host:
 # per-case TAP lines from the suites, the KUnit results from the boot log,
 # and the whole guest kernel log as an oracle (any WARN, BUG, KASAN,
 # kmemleak, lockdep or "waiting for ... to become free" fails the run).
-# Ends with "N passed, N failed, N skipped" and a non-zero exit on failure.
+# Ends with a table of the time each part took (the builds, the boot, each
+# suite) and "N passed, N failed, N skipped", with a non-zero exit on failure.
 set -euo pipefail
 
 . "$(dirname "$0")/../build/env.sh"
@@ -15,17 +17,39 @@ log=$RDST_LOG
 mkdir -p "$log"
 out=$log/check.out
 start=$SECONDS
+# NAME=SECONDS of each host-side part, for the summary's table of times.
+times=()
+
+# timed_part NAME CMD...: run CMD and note how long it took.
+timed_part()
+{
+	local name=$1 t0=$SECONDS
+	shift
+	"$@"
+	times+=("$name=$((SECONDS - t0))")
+}
+
+# The debug kernel and the modules for it (`make kernel-debug`): a no-op
+# when nothing changed since the last build.
+timed_part "debug kernel build" "$RDST_TOP/tools/build/kernel.sh" debug
+
+# What the selftests build (their Makefile's TEST_GEN_FILES: a BPF object),
+# built here: clang takes a second on the host, 17 s in the debug guest.
+timed_part "selftests build" make -s -C "$RDST_TOP/build/debug/kernel/source/tools/testing/selftests/rdst"
 
 # rdst with checks broken on purpose: the differential test must catch each.
-"$RDST_TOP/tools/testing/mutants.sh" "$RDST_TOP/build/debug/kernel" "$RDST_TOP/build/debug/mutants"
+timed_part "mutants build" \
+	"$RDST_TOP/tools/testing/mutants.sh" "$RDST_TOP/build/debug/kernel" "$RDST_TOP/build/debug/mutants"
 
 echo ">>> check: booting the debug kernel and running the suites (output in $out)" >&2
 rc=0
+t0=$SECONDS
 RDST_KUNIT=1 "$RDST_TOP/tools/vm/run" --debug -- "$RDST_TOP/tools/testing/guest-check.sh" 2>&1 \
 	| tee "$out" || rc=$?
+times+=("guest run=$((SECONDS - t0))")
 [ "$rc" -eq 0 ] || echo ">>> check: the guest run exited with status $rc" >&2
 
 status=0
-python3 "$RDST_TOP/tools/testing/summarize.py" "$out" "$log/guest-dmesg.log" "$rc" || status=$?
-echo ">>> check: took $(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s" >&2
+python3 "$RDST_TOP/tools/testing/summarize.py" "$out" "$log/guest-dmesg.log" "$rc" \
+	"${times[@]}" "total=$((SECONDS - start))" || status=$?
 exit $status

@@ -20,7 +20,7 @@ out=$(readlink -f "$2")
 # NAME|what the broken module does|text of net/rdst/cache.rs|its replacement
 MUTANTS=(
 	"genid|serves entries cached before a routing change (ignores rt_genid_ipv4)|if e.genid() == genid|if e.genid() == e.genid()"
-	"in_conf|ignores changes of the input device's forwarding and rp_filter settings|&& f.in_conf == in_conf|&& f.in_conf == f.in_conf"
+	"kernel_route|serves entries whose kernel route went obsolete (a redirect or PMTU accepted after caching)|f.kernel_route.obsolete() == obsolete::FORCE_CHK|f.kernel_route.obsolete() == f.kernel_route.obsolete()"
 )
 
 : > "$out/list.new"

@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """Count the results of one `make check` run and judge the guest kernel log.
 
-Usage: summarize.py SUITE_OUTPUT GUEST_DMESG GUEST_EXIT_STATUS
+Usage: summarize.py SUITE_OUTPUT GUEST_DMESG GUEST_EXIT_STATUS [PART=SECONDS...]
 
 SUITE_OUTPUT holds the TAP the suites printed ("ok N name", "not ok N
 name", "# SKIP" directives).  GUEST_DMESG is the guest's kernel log: its
 KUnit results are counted as cases too, and anything in it that a healthy
 kernel never prints after the suites start fails the run (a report from the
-boot before that, when no rdst code has run, is printed but not counted).  Prints each failure by name and ends with
-"N passed, N failed, N skipped"; exits 1 when anything failed.
+boot before that, when no rdst code has run, is printed but not counted).
+
+Prints a table of times: the host's parts given as PART=SECONDS (the builds,
+the guest run, the total) and the guest's from SUITE_OUTPUT (the boot and
+each suite, "# NAME took N s"), each also as a multiple of the same part on
+the reference host, so that a slow host shows.  Then each failure by name,
+and "N passed, N failed, N skipped"; exits 1 when anything failed.
 """
 import re
 import sys
@@ -18,6 +23,19 @@ TAP = re.compile(r"^(\s*)(not ok|ok) \d+ (?:- )?(.*)$")
 SUITE = re.compile(r"^# suite: (.*)$")
 PLAN = re.compile(r"^1\.\.(\d+)")
 EXITED = re.compile(r"^# (.*) exited with status (\d+)$")
+# guest-check.sh's times: the boot, each suite, the mutants, the docs.
+TOOK = re.compile(r"^# (boot|mutants|docs|\S+/\S+) took (\d+) s$")
+# Seconds each part took on the reference host: the README's run of
+# 2026-12-01 (2 cores, TCG; the debug kernel built from an empty cache).
+REFERENCE = {
+    "debug kernel build": 1397, "guest run": 2564, "boot": 83,
+    "rdst/rdst_module.sh": 116, "rdst/rdst_forwarding.sh": 385,
+    "rdst/rdst_differential.sh": 101, "rdst/rdst_fuzz.sh": 85,
+    "rdst/rdst_tracing.sh": 779, "rdst/rdst_kernel_peers.sh": 453,
+    "mutants": 471, "docs": 59,
+    # The same host, 2026-12-02: the bridge suite's first run.
+    "rdst/rdst_bridge.sh": 99,
+}
 # What a healthy kernel never logs.  Each pattern names the class of report.
 SPLATS = [
     (r"WARNING: .* at ", "WARN"),
@@ -78,6 +96,34 @@ def suite_problems(lines):
             yield f"{name}: exited with status {m.group(2)}"
 
 
+def minutes(seconds):
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def print_times(suite_lines, host_parts):
+    """The table of times: the host's parts, the guest run's below its line."""
+    guest = [(m.group(1), int(m.group(2))) for m in map(TOOK.match, suite_lines) if m]
+    host = []
+    for arg in host_parts:
+        name, _, secs = arg.rpartition("=")
+        host.append((name, int(secs)))
+    if not any(name == "guest run" for name, _ in host):
+        host.append(("guest run", sum(secs for _, secs in guest)))
+    print("time by part (x: against the reference host):")
+    for name, secs in host:
+        print_time(name, secs)
+        if name == "guest run":
+            for gname, gsecs in guest:
+                print_time("  " + gname, gsecs)
+
+
+def print_time(name, secs):
+    ref = REFERENCE.get(name.strip())
+    # (a build that was up to date is no measure of the host)
+    ratio = f"x{secs / ref:.1f}" if ref and secs >= 30 else ""
+    print(f"  {name:<32} {minutes(secs):>8} {ratio:>6}")
+
+
 def main() -> int:
     suite_out, dmesg_path, guest_rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(suite_out, errors="replace") as f:
@@ -129,6 +175,7 @@ def main() -> int:
     if guest_rc != 0:
         count(False, f"guest run exited with status {guest_rc}", False)
 
+    print_times(suite_lines, sys.argv[4:])
     for name in failures:
         print(f"FAILED: {name}")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")

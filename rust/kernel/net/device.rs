@@ -6,7 +6,7 @@
 //! [`include/linux/inetdevice.h`](srctree/include/linux/inetdevice.h)
 
 use super::namespace::Net;
-use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
+use crate::{bindings, error::to_result, prelude::*, types::Opaque};
 use core::marker::PhantomData;
 
 /// A network device (`struct net_device`).
@@ -56,57 +56,6 @@ impl NetDevice {
     pub fn is_l3mdev(&self) -> bool {
         // SAFETY: reads flags of an allocated device.
         unsafe { bindings::netif_is_l3_master_or_slave(self.as_ptr()) }
-    }
-
-    /// A digest of the IPv4 per-device settings that input routing reads
-    /// (`ip_route_input_slow`, `fib_validate_source`, `__mkroute_input`), combined with the
-    /// namespace-wide `all` settings; `0` when the device has no IPv4 configuration.
-    ///
-    /// Two equal digests mean no sysctl that can change an input route decision on this device
-    /// changed in between (forwarding, rp_filter, accept_local, route_localnet, src_valid_mark,
-    /// send_redirects, shared_media, disable_policy, disable_xfrm, bc_forwarding).
-    pub fn ipv4_route_conf_digest(&self, _rcu: &rcu::Guard) -> u64 {
-        const FIELDS: [u32; 10] = [
-            bindings::IPV4_DEVCONF_FORWARDING,
-            bindings::IPV4_DEVCONF_RP_FILTER,
-            bindings::IPV4_DEVCONF_ACCEPT_LOCAL,
-            bindings::IPV4_DEVCONF_ROUTE_LOCALNET,
-            bindings::IPV4_DEVCONF_SRC_VMARK,
-            bindings::IPV4_DEVCONF_SEND_REDIRECTS,
-            bindings::IPV4_DEVCONF_SHARED_MEDIA,
-            bindings::IPV4_DEVCONF_NOPOLICY,
-            bindings::IPV4_DEVCONF_NOXFRM,
-            bindings::IPV4_DEVCONF_BC_FORWARDING,
-        ];
-        // SAFETY: the caller is in an RCU read-side section (`_rcu`), which keeps the device's
-        // `in_device` alive.
-        let in_dev = unsafe { bindings::__in_dev_get_rcu(self.as_ptr()) };
-        if in_dev.is_null() {
-            return 0;
-        }
-        // SAFETY: `devconf_all` lives as long as the namespace, which outlives its devices.
-        let all = unsafe {
-            (*(*bindings::dev_net(self.as_ptr())).ipv4.devconf_all)
-                .data
-                .as_ptr()
-        };
-        // SAFETY: `in_dev` is valid under RCU (above).
-        let own = unsafe { (*in_dev).cnf.data.as_ptr() };
-        let mut digest: u64 = 1;
-        for f in FIELDS {
-            let i = (f - 1) as usize;
-            // SAFETY: `i` < IPV4_DEVCONF_MAX, the arrays' length; sysctl writers update the
-            // values with WRITE_ONCE, so volatile reads see whole values.
-            let (a, o) = unsafe {
-                (
-                    core::ptr::read_volatile(all.add(i)),
-                    core::ptr::read_volatile(own.add(i)),
-                )
-            };
-            digest =
-                digest.wrapping_mul(0x100000001b3) ^ ((a as u32 as u64) << 32 | o as u32 as u64);
-        }
-        digest
     }
 }
 

@@ -127,6 +127,19 @@ impl Rtable {
         !self.raw().dst.lwtstate.is_null()
     }
 
+    /// Whether the kernel keeps this route for the flows of its next hop (in the nexthop's
+    /// `nhc_rth_input` or in an exception), rather than having made it for one packet or
+    /// replaced it since (`rt_add_uncached_list`). Only a kept route is marked obsolete when
+    /// the decision it records changes (`update_or_create_fnhe`, `rt_fibinfo_free`).
+    pub fn is_kept_by_nexthop(&self) -> bool {
+        // SAFETY: the route is alive (type invariant); `rt_uncached_list` is set once, by
+        // `rt_add_uncached_list`, possibly on another CPU while we read: a volatile read sees
+        // either value, and the caller reads it again where it matters (the hit path checks
+        // `obsolete`, which every such change sets).
+        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).dst.rt_uncached_list) }
+            .is_null()
+    }
+
     /// When the route expires (jiffies), 0 for never.
     pub fn expires(&self) -> crate::time::Jiffies {
         self.raw().dst.expires

@@ -131,6 +131,15 @@ impl SkBuff {
         unsafe { bindings::skb_has_tunnel_info(self.as_ptr()) }
     }
 
+    /// Whether br_netfilter is passing the bridged frame through the IPv4 `PRE_ROUTING` hooks
+    /// (`bridge-nf-call-iptables`): the bridge forwards it, nothing routes it, and
+    /// `skb->dev` is the bridge device (`nf_bridge_in_prerouting`).
+    #[inline]
+    pub fn is_bridged_prerouting(&self) -> bool {
+        // SAFETY: the packet is live (type invariant).
+        unsafe { bindings::nf_bridge_in_prerouting(self.as_ptr()) }
+    }
+
     /// The attached dst, if any.
     #[inline]
     pub fn dst(&self) -> Option<&Dst> {

@@ -7,21 +7,34 @@ several prefix lengths, gateways, blackhole/unreachable/prohibit, multipath,
 policy rules on from/to/tos/fwmark/iif, rp_filter, MTUs), send a random packet
 set (TTL 1/2/64, DF, sizes, TOS, martian sources) through it twice, change the
 configuration at random, send it twice more, make rp_filter stricter (and
-nothing else), send it twice again, and record every packet's fate:
-which receiver got it with which TTL and next-hop MAC, and which ICMP error
-came back to the sender.  Do it with rdst loaded and without it: the fates
-must be identical.  On a mismatch, print the seed and the first packets that
+nothing else), send it twice again; then, each time after the flows were
+cached, change what decides a route without a FIB change (ICMP redirects
+and fragmentation-needed errors the router accepts, IPv4 device settings by
+sysctl and by rtnetlink, the egress losing and regaining its carrier with
+ignore_routes_with_linkdown flipped) and send it twice more, three times.
+Record every packet's fate: which receiver got it with which TTL and
+next-hop MAC, and which ICMP error came back to the sender.  Do it with
+rdst loaded and without it: the fates must be identical.  On a mismatch, print the seed and the first packets that
 differ, with the configuration.
 
 With --fuzz, the packets are malformed and unusual instead (bad header
 checksums, lengths and IHL, IP options, fragments, TTL 0 and 1, martian and
 multicast addresses), sent as raw Ethernet frames so that nothing in the
 sender's stack repairs them, and the router's IP and ICMP counters
-(/proc/net/snmp) must be the same too.
+(/proc/net/snmp) must be the same too; fuzz runs stop after the third phase.
 
-Usage: rdst_diff.py [--load CMD] [--unload CMD] [--fuzz] SEED...
+With --kernel-results DIR, the fates and counters without rdst are kept in
+DIR for each seed, and taken from there when a later run in the same boot
+asks for the same seed again (the mutants of `make check` run seeds the
+differential test ran already: only their runs with rdst are new).
+
+Usage: rdst_diff.py [--load CMD] [--unload CMD] [--fuzz] [--kernel-results DIR] SEED...
+       rdst_diff.py --devconf DEV SETTING VALUE   (one setting by rtnetlink, for
+                                                   the other suites)
 """
 import ctypes
+import json
+import multiprocessing
 import os
 import random
 import select
@@ -34,6 +47,7 @@ import time
 ETH_P_IP = 0x0800
 ATTEMPTS = 2          # sends of each packet per phase: the first misses, the next hits
 PACKETS = 48
+JOBS = 3              # seeds run side by side (the guest has two CPUs)
 
 
 def sh(*cmd, check=True, stdin=None):
@@ -116,6 +130,17 @@ def ns_run(ns, cmds, check=True):
             if word == "sysctl":
                 for setting in rest.split()[1:]:  # after -qw
                     sysctl(setting, check)
+            elif word == "devconf":              # devconf DEV SETTING VALUE
+                dev, setting, value = rest.split()
+                try:
+                    devconf_rtnetlink(dev, setting, int(value))
+                except OSError:
+                    if check:
+                        raise
+            elif word == "icmp":                 # icmp ROUTER KIND QUOTED_DST ARG
+                router, kind, dst, arg = rest.split()
+                with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as s:
+                    s.sendto(icmp_to_router(kind, dst, arg), (router, 0))
             elif word in ("ip", "nft"):
                 run.append(rest)
             else:
@@ -149,13 +174,81 @@ def parse(frame):
     return rec
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ipv4_header(src, dst, proto, payload_len, tos=0, ident=0, frag=0, ttl=64, opt=b"",
+                ver_ihl=None, length=None, bad_csum=False):
+    """An IPv4 header with its checksum; VER_IHL, LENGTH and BAD_CSUM make it
+    malformed on purpose."""
+    opt += bytes(-len(opt) % 4)
+    ihl = 5 + len(opt) // 4
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl if ver_ihl is None else ver_ihl, tos,
+                      4 * ihl + payload_len if length is None else length, ident, frag, ttl,
+                      proto, 0, socket.inet_aton(src), socket.inet_aton(dst)) + opt
+    c = csum(hdr) ^ (0x5555 if bad_csum else 0)
+    return hdr[:10] + struct.pack("!H", c) + hdr[12:]
+
+
 def packet(p):
     payload = bytes(p["size"] - 28)
     udp = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0) + payload
     frag = 0x4000 if p["df"] else 0
-    return struct.pack("!BBHHHBBH4s4s", 0x45, p["tos"], 20 + len(udp), p["id"], frag,
-                       p["ttl"], 17, 0, socket.inet_aton(p["src"]),
-                       socket.inet_aton(p["dst"])) + udp
+    return ipv4_header(p["src"], p["dst"], 17, len(udp), p["tos"], p["id"], frag, p["ttl"]) + udp
+
+
+def icmp_to_router(kind, quoted_dst, arg):
+    """An ICMP error to the router quoting an echo reply the router sent to
+    QUOTED_DST (the only quoted protocol whose errors the router acts on
+    without a socket, icmp_err): a host redirect to gateway ARG, or
+    fragmentation needed with next-hop MTU ARG.  Sent by one of the router's
+    gateways (the raw socket fills in its address as the source)."""
+    quoted = ipv4_header("198.51.100.1", quoted_dst, 1, 8) + struct.pack("!BBHHH", 0, 0, 0, 1, 1)
+    if kind == "redirect":
+        head = struct.pack("!BBH4s", 5, 1, 0, socket.inet_aton(arg))
+    else:
+        head = struct.pack("!BBHHH", 3, 4, 0, 0, int(arg))
+    icmp = head + quoted
+    return icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+
+
+# enum IPV4_DEVCONF_* (include/uapi/linux/ip.h), the attribute types of
+# IFLA_INET_CONF: the fields IPv4 input routing reads, with the values flipped.
+DEVCONF = {"forwarding": (1, [0, 1]), "accept_redirects": (4, [0, 1]),
+           "send_redirects": (6, [0, 1]), "shared_media": (7, [0, 1]),
+           "rp_filter": (8, [0, 1, 2]), "accept_source_route": (9, [0, 1]),
+           "log_martians": (11, [0, 1]), "medium_id": (14, [0, 1]),
+           "disable_xfrm": (15, [0, 1]), "disable_policy": (16, [0, 1]),
+           "accept_local": (23, [0, 1]), "src_valid_mark": (24, [0, 1]),
+           "route_localnet": (26, [0, 1]), "ignore_routes_with_linkdown": (29, [0, 1]),
+           "bc_forwarding": (32, [0, 1])}
+
+
+def devconf_rtnetlink(dev, setting, value):
+    """net.ipv4.conf.DEV.SETTING = VALUE by rtnetlink (RTM_SETLINK with
+    IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF, which `ip` cannot send), in the
+    thread's namespace."""
+    IFLA_AF_SPEC, IFLA_INET_CONF, RTM_SETLINK, NLM_F_REQUEST, NLM_F_ACK = 26, 1, 19, 1, 4
+
+    def attr(kind, payload):
+        n = 4 + len(payload)
+        return struct.pack("=HH", n, kind) + payload + bytes(-n % 4)
+
+    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, socket.if_nametoindex(dev), 0, 0)
+    body += attr(IFLA_AF_SPEC, attr(socket.AF_INET, attr(IFLA_INET_CONF, attr(
+        DEVCONF[setting][0], struct.pack("=I", value)))))
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as s:
+        s.send(struct.pack("=IHHII", 16 + len(body), RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0)
+               + body)
+        error = struct.unpack("=i", s.recv(4096)[16:20])[0]
+    if error:
+        raise OSError(-error, f"RTM_SETLINK {dev} {setting}={value}")
 
 
 # --- the test ---------------------------------------------------------------
@@ -206,6 +299,14 @@ class Topology:
                        "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.r0.proxy_arp=1 "
                        "net.ipv4.neigh.r0.proxy_delay=0 net.ipv4.conf.all.rp_filter=0 "
                        "net.ipv4.conf.r0.rp_filter=0"])
+        # Redirects from the gateways are accepted (forwarding=1 cleared
+        # all.accept_redirects, and with forwarding on the device's value
+        # and all's must both be set), and the gateways they name have
+        # neighbours (a redirect to an unresolved one only starts ARP).
+        ns_run(rtr, ["sysctl -qw net.ipv4.conf.all.accept_redirects=1",
+                     "ip neigh replace 198.51.100.3 lladdr 02:00:00:00:01:03 dev rtr1 nud permanent",
+                     "ip neigh replace 198.51.100.131 lladdr 02:00:00:00:02:03 dev rtr2 "
+                     "nud permanent"])
         # The per-peer error limiter of ip_error is global (init_net).
         sysctl("net.ipv4.route.error_cost=0")
 
@@ -284,11 +385,63 @@ def mutate(rng, prefixes):
 
 def tighten_rp_filter(rng, rp):
     """The input device's reverse-path filter made stricter (off < loose <
-    strict), alone between two phases: the kernel changes it without
-    flushing its route caches (devinet_conf_proc only notifies), so a cache
-    must notice it by itself."""
+    strict), alone between two phases: in 6.12 the kernel changed it without
+    flushing its route caches (devinet_conf_proc only notified; patch 0011
+    makes every changing write flush), so a cache keyed on the route
+    generation alone would have kept decisions the new value refuses."""
     stricter = {0: rng.choice([1, 2]), 2: 1, 1: 1}[rp]
     return [f"sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.rtr0.rp_filter={stricter}"]
+
+
+def setting(way, dev, name, value):
+    """net.ipv4.conf.DEV.NAME = VALUE written by WAY (sysctl or rtnetlink)."""
+    if way == "sysctl":
+        return f"sysctl -qw net.ipv4.conf.{dev}.{name}={value}"
+    return f"devconf {dev} {name} {value}"
+
+
+def after_caching(rng, pkts):
+    """What changes a decision after flows are cached, without a FIB or rule
+    change: (the base configuration's extra commands, three more phases of
+    (namespace, command) events).  Phase 4: ICMP redirects from the current
+    gateways and fragmentation-needed errors the router accepts (next-hop
+    exceptions: no flush, no generation bump), with ip_forward_use_pmtu 0 or
+    1, one destination's route with a locked MTU; phase 5: IPv4 device
+    settings input routing reads, by sysctl or by rtnetlink, and the egress
+    rtr1 losing its carrier with ignore_routes_with_linkdown set or not;
+    phase 6: each setting changed again the other way, the carrier back."""
+    dsts = sorted({p["dst"] for p in pkts if p["dst"].startswith("10.")})
+    chosen = rng.sample(dsts, min(5, len(dsts)))
+    base = [f"ip route replace {chosen[0]}/32 via 198.51.100.2 mtu lock 1400"] if chosen else []
+    icmp = [("rtr", f"sysctl -qw net.ipv4.ip_forward_use_pmtu={rng.choice([0, 1, 1])}")]
+    for d in chosen:
+        if rng.random() < 0.5:
+            # Only the redirect from the route's own gateway is accepted.
+            icmp += [("r1", f"icmp 198.51.100.1 redirect {d} 198.51.100.3"),
+                     ("r2", f"icmp 198.51.100.129 redirect {d} 198.51.100.131")]
+        else:
+            icmp.append(("r1", f"icmp 198.51.100.1 fragneeded {d} "
+                               f"{rng.choice([1000, 1280, 1300])}"))
+    flips, back = [], []
+    for _ in range(rng.randrange(1, 4)):
+        name = rng.choice(sorted(DEVCONF))
+        values = DEVCONF[name][1]
+        dev = rng.choice(["rtr0", "rtr1", "rtr2", "all"])
+        # rtnetlink has no `all`.
+        way = "sysctl" if dev == "all" else rng.choice(["sysctl", "rtnetlink"])
+        other = "sysctl" if dev == "all" else {"sysctl": "rtnetlink", "rtnetlink": "sysctl"}[way]
+        first = rng.choice(values)
+        flips.append(("rtr", setting(way, dev, name, first)))
+        back.append(("rtr", setting(other, dev, name, rng.choice([v for v in values
+                                                                   if v != first]))))
+    if rng.random() < 0.5:
+        way = rng.choice(["sysctl", "rtnetlink"])
+        ignore = rng.choice([0, 1])
+        flips += [("r1", "ip link set r0 down"),
+                  ("rtr", setting(way, "rtr1", "ignore_routes_with_linkdown", ignore))]
+        back += [("rtr", setting(way, "rtr1", "ignore_routes_with_linkdown", 1 - ignore)),
+                 ("r1", "ip link set r0 up")]
+    return base, [icmp, flips, back]
 
 
 def make_packets(rng, prefixes):
@@ -307,15 +460,6 @@ def make_packets(rng, prefixes):
                      "ttl": rng.choice([64, 64, 64, 2, 1]), "df": rng.random() < 0.5,
                      "size": rng.choice([100, 100, 1400])})
     return pkts
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 OPTIONS = [b"\x94\x04\x00\x00",                      # router alert
@@ -359,17 +503,10 @@ def fuzz_frame(p):
     udp = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0) + payload
     total = 4 * ihl + len(udp)
     frag = p["frag"] | (0x4000 if p["df"] else 0)
-    ver_ihl = 0x40 | ihl
-    if p["bad"] == "ihl":
-        ver_ihl = 0x43
-    elif p["bad"] == "version":
-        ver_ihl = 0x60 | ihl
-    length = {"short": 4 * ihl - 4, "long": total + 200}.get(p["bad"], total)
-    hdr = struct.pack("!BBHHHBBH4s4s", ver_ihl, p["tos"], length, p["id"], frag, p["ttl"], 17,
-                      0, socket.inet_aton(p["src"]), socket.inet_aton(p["dst"])) + opt
-    c = csum(hdr) ^ (0x5555 if p["bad"] == "csum" else 0)
-    hdr = hdr[:10] + struct.pack("!H", c) + hdr[12:]
-    ip = hdr + udp
+    ver_ihl = {"ihl": 0x43, "version": 0x60 | ihl}.get(p["bad"])
+    length = {"short": 4 * ihl - 4, "long": total + 200}.get(p["bad"])
+    ip = ipv4_header(p["src"], p["dst"], 17, len(udp), p["tos"], p["id"], frag, p["ttl"], opt,
+                     ver_ihl, length, p["bad"] == "csum") + udp
     if p["bad"] == "trunc":
         ip = ip[:4 * ihl + 2]
     return bytes.fromhex("020000000001020000000002") + struct.pack("!H", ETH_P_IP) + ip
@@ -418,6 +555,8 @@ def run_phase(topo, pkts, first_id, fuzz=False):
                         frame, addr = c.recvfrom(65535)
                     except BlockingIOError:
                         break
+                    except OSError:     # ENETDOWN: bound while the device is down
+                        break
                     if addr[2] == socket.PACKET_OUTGOING:
                         continue
                     try:
@@ -445,32 +584,116 @@ def run_phase(topo, pkts, first_id, fuzz=False):
     return [sorted(obs.get(s["id"], [])) or [("dropped",)] for s in sends], sends
 
 
-def run_seed(seed, load, unload, fuzz=False):
-    rng = random.Random(seed)
-    cmds, prefixes, rp = make_config(rng)
-    pkts = (make_fuzz if fuzz else make_packets)(rng, prefixes)
-    changes = mutate(rng, prefixes)
-    tighten = tighten_rp_filter(rng, rp)
-    results = {}
-    for mode in ("rdst", "kernel"):
-        sh("sh", "-c", load if mode == "rdst" else unload)
-        topo = Topology(f"{seed}{mode[0]}")
-        try:
-            ns_run(topo.ns["rtr"], cmds)
-            before = snmp(topo.ns["rtr"])
-            fates, sends = [], []
-            for phase, change in enumerate(([], changes, tighten)):
-                if change:
-                    ns_run(topo.ns["rtr"], change, check=False)
-                f, s = run_phase(topo, pkts, 1 + phase * ATTEMPTS * len(pkts), fuzz)
-                fates, sends = fates + f, sends + s
-            after = snmp(topo.ns["rtr"])
-            counters = {k: after[k] - before.get(k, 0) for k in after}
-            results[mode] = (fates, sends, counters)
-        finally:
-            topo.destroy()
+class Seed:
+    """One seed's router configuration, packets and changes."""
+
+    def __init__(self, seed, fuzz):
+        rng = random.Random(seed)
+        self.seed, self.fuzz = seed, fuzz
+        self.cmds, prefixes, rp = make_config(rng)
+        self.pkts = (make_fuzz if fuzz else make_packets)(rng, prefixes)
+        # The changes before each phase after the first: (namespace, command).
+        self.phases = [[], [("rtr", c) for c in mutate(rng, prefixes)],
+                       [("rtr", c) for c in tighten_rp_filter(rng, rp)]]
+        if not fuzz:
+            # A random stream of their own: the first three phases stay what
+            # they were for every seed.
+            base, events = after_caching(random.Random(f"after-caching-{seed}"), self.pkts)
+            self.cmds += base
+            self.phases += events
+
+
+def run_events(topo, events):
+    """(namespace, command) events in order, each run of one namespace's as
+    one ns_run; then a moment for what they set off (carrier changes reach
+    the stack through linkwatch)."""
+    i = 0
+    while i < len(events):
+        j = i
+        while j < len(events) and events[j][0] == events[i][0]:
+            j += 1
+        ns_run(topo.ns[events[i][0]], [c for _, c in events[i:j]], check=False)
+        i = j
+    time.sleep(0.2)
+
+
+def run_mode(sd, mode):
+    """SD's phases in a topology of their own: (fates, sends, counters)."""
+    topo = Topology(f"{sd.seed}{mode[0]}")
+    try:
+        ns_run(topo.ns["rtr"], sd.cmds)
+        before = snmp(topo.ns["rtr"])
+        fates, sends = [], []
+        for phase, change in enumerate(sd.phases):
+            if change:
+                run_events(topo, change)
+            f, s = run_phase(topo, sd.pkts, 1 + phase * ATTEMPTS * len(sd.pkts), sd.fuzz)
+            fates, sends = fates + f, sends + s
+        after = snmp(topo.ns["rtr"])
+        return fates, sends, {k: after[k] - before.get(k, 0) for k in after}
+    finally:
+        topo.destroy()
+
+
+def try_mode(args):
+    """run_mode in a worker: a failure comes back as its reason."""
+    try:
+        return True, run_mode(*args)
+    except Exception as e:  # a broken run is a failed case, with its reason
+        return False, str(e) or type(e).__name__
+
+
+def run_all(seeds, mode):
+    """Each of SEEDS in MODE, at most JOBS at a time, in worker processes."""
+    if len(seeds) == 1:
+        return [try_mode((seeds[0], mode))]
+    with multiprocessing.get_context("fork").Pool(min(JOBS, len(seeds))) as pool:
+        return pool.map(try_mode, [(sd, mode) for sd in seeds])
+
+
+def run_seeds(seeds, load, unload, kernel_results):
+    """The seeds with rdst loaded, then without it: {seed: (ok, msg)}.
+
+    The seeds of one call run side by side (each in namespaces of its own):
+    the guest has two CPUs, and one seed's run keeps about one of them busy.
+    rdst is loaded for all of them and unloaded for all of them, so a seed's
+    run with rdst never overlaps another's without it.
+    """
+    kept = {sd.seed: os.path.join(kernel_results, f"{'fuzz' if sd.fuzz else 'diff'}-{sd.seed}.json")
+            for sd in seeds} if kernel_results else {}
+    sh("sh", "-c", load)
+    with_rdst = dict(zip((sd.seed for sd in seeds), run_all(seeds, "rdst")))
     sh("sh", "-c", unload)
-    a, b = results["rdst"], results["kernel"]
+    without, todo = {}, []
+    for sd in seeds:
+        if sd.seed in kept and os.path.exists(kept[sd.seed]):
+            with open(kept[sd.seed]) as f:
+                fates, counters = json.load(f)
+            without[sd.seed] = (True, ([[tuple(o) for o in fate] for fate in fates], None,
+                                       counters))
+        else:
+            todo.append(sd)
+    for sd, r in zip(todo, run_all(todo, "kernel")):
+        without[sd.seed] = r
+        if r[0] and sd.seed in kept:
+            with open(kept[sd.seed] + ".new", "w") as f:
+                json.dump([r[1][0], r[1][2]], f)
+            os.rename(kept[sd.seed] + ".new", kept[sd.seed])
+    verdicts = {}
+    for sd in seeds:
+        (ok_a, a), (ok_b, b) = with_rdst[sd.seed], without[sd.seed]
+        if not ok_a or not ok_b:
+            verdicts[sd.seed] = (False, f"seed {sd.seed}: " + "; ".join(
+                f"{what}: {r}" for what, ok, r in (("with rdst", ok_a, a), ("without", ok_b, b))
+                if not ok))
+        else:
+            verdicts[sd.seed] = judge(sd, a, b)
+    return verdicts
+
+
+def judge(sd, a, b):
+    """Compare the fates (and for fuzz runs the counters) of the two modes."""
+    seed, fuzz, cmds = sd.seed, sd.fuzz, sd.cmds
     diffs = [i for i in range(len(a[0])) if a[0][i] != b[0][i]]
     # Counters where visible: compared for fuzz runs, whose packets are each
     # sent the same way in both modes (the kernel's own traffic, e.g. ARP
@@ -484,12 +707,13 @@ def run_seed(seed, load, unload, fuzz=False):
         lines[0] = (f"seed {seed}: {len(diffs)} fates and counters "
                     f"{', '.join(f'{k} {v[0]} vs {v[1]}' for k, v in cdiff.items())} differ; "
                     "router config:")
-    lines += [f"    {c}" for c in cmds] + ["  changed before phase 2:"]
-    lines += [f"    {c}" for c in changes] + ["  changed before phase 3:"]
-    lines += [f"    {c}" for c in tighten]
+    lines += [f"    {c}" for c in cmds]
+    for phase, events in enumerate(sd.phases[1:], start=2):
+        lines.append(f"  changed before phase {phase}:")
+        lines += [f"    {ns}: {c}" for ns, c in events]
     for i in diffs[:5]:
         s = a[1][i]
-        phase = 1 + i * 3 // len(a[0])
+        phase = 1 + i * len(sd.phases) // len(a[0])
         extra = (f" opt {s['opt'].hex() or '-'} frag {s['frag']:#x} bad {s['bad']}"
                  if fuzz else "")
         lines.append(f"  phase {phase} packet {s['src']} -> {s['dst']} tos {s['tos']:#x} "
@@ -500,7 +724,10 @@ def run_seed(seed, load, unload, fuzz=False):
 
 def main():
     args = sys.argv[1:]
-    load, unload, fuzz = "true", "true", False
+    if args[:1] == ["--devconf"]:
+        devconf_rtnetlink(args[1], args[2], int(args[3]))
+        return 0
+    load, unload, fuzz, kernel_results = "true", "true", False, None
     while args and args[0].startswith("--"):
         if args[0] == "--fuzz":
             fuzz, args = True, args[1:]
@@ -511,18 +738,27 @@ def main():
             load = val
         elif opt == "--unload":
             unload = val
+        elif opt == "--kernel-results":
+            kernel_results = val
     ok_all = True
-    for n, seed in enumerate(args, start=1):
+    n = 0
+    seeds = [int(a) for a in args]
+    # A chunk of seeds at a time, so that a long soak reports as it goes.
+    for i in range(0, len(seeds), JOBS):
+        chunk = [Seed(seed, fuzz) for seed in seeds[i:i + JOBS]]
         try:
-            ok, msg = run_seed(int(seed), load, unload, fuzz)
-        except Exception as e:  # a broken run is a failed case, with its reason
-            ok, msg = False, f"seed {seed}: {e}"
-        ok_all &= ok
-        if not ok:
-            for line in msg.splitlines():
-                print(f"# {line}")
-        print(f"{'ok' if ok else 'not ok'} {n} {'fuzz' if fuzz else 'differential'} seed {seed}"
-              + (f" # {msg.split(': ', 1)[1]}" if ok else ""), flush=True)
+            verdicts = run_seeds(chunk, load, unload, kernel_results)
+        except Exception as e:  # loading or unloading rdst failed
+            verdicts = {sd.seed: (False, f"seed {sd.seed}: {e}") for sd in chunk}
+        for sd in chunk:
+            n += 1
+            ok, msg = verdicts[sd.seed]
+            ok_all &= ok
+            if not ok:
+                for line in msg.splitlines():
+                    print(f"# {line}")
+            print(f"{'ok' if ok else 'not ok'} {n} {'fuzz' if fuzz else 'differential'} "
+                  f"seed {sd.seed}" + (f" # {msg.split(': ', 1)[1]}" if ok else ""), flush=True)
     return 0 if ok_all else 1
 
 

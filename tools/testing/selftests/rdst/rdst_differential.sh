@@ -9,7 +9,10 @@
 
 source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
 
-seeds=${RDST_DIFF_SEEDS:-"1 2 3"}
+# Seed 1 loses the egress carrier with ignore_routes_with_linkdown set, 3
+# has redirects accepted after caching, 14 a path MTU learned with
+# ip_forward_use_pmtu=1 (phases 4-6, rdst_diff.py).
+seeds=${RDST_DIFF_SEEDS:-"1 3 14"}
 if [ -n "${RDST_DIFF_COUNT:-}" ]; then
 	base=${RDST_DIFF_BASE:-$RANDOM}
 	seeds=$(seq "$base" $((base + RDST_DIFF_COUNT - 1)))
@@ -23,13 +26,20 @@ fi
 rdst_unload
 
 # Every packet is sent twice per phase: cache_after=1 makes the second a hit.
+# Entries must not expire between phases, however long a phase takes on the
+# host: an entry that expires between a change and the next phase is never
+# served stale, so a stale decision would go unseen.
+params="cache_after=1 idle_timeout_ms=3600000"
 if [ -n "${RDST_KO:-}" ]; then
-	load="insmod $RDST_KO cache_after=1"
+	load="insmod $RDST_KO $params"
 else
-	load="modprobe rdst cache_after=1"
+	load="modprobe rdst $params"
 fi
 
 ktap_print_header
 ktap_set_plan "$(echo $seeds | wc -w)"
-python3 "$DIR/rdst_diff.py" ${RDST_DIFF_FUZZ:+--fuzz} --load "$load" --unload "rmmod rdst 2>/dev/null || true" $seeds
+# RDST_DIFF_KERNEL_RESULTS=DIR keeps the runs without rdst of each seed in DIR
+# for later runs of the same boot (make check's mutants).
+python3 -I -S "$DIR/rdst_diff.py" ${RDST_DIFF_FUZZ:+--fuzz} --load "$load" --unload "rmmod rdst 2>/dev/null || true" \
+	${RDST_DIFF_KERNEL_RESULTS:+--kernel-results "$RDST_DIFF_KERNEL_RESULTS"} $seeds
 exit $?

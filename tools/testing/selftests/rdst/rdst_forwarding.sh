@@ -13,6 +13,8 @@ ALL_TESTS="
 	device_down_up_invalidates
 	forwarding_sysctl_invalidates
 	rp_filter_sysctl_invalidates
+	linkdown_sysctl_invalidates
+	linkdown_rtnetlink_invalidates
 	mtu_change_same_icmp
 	ttl_exceeded_same_icmp
 	unreachable_same_icmp
@@ -42,7 +44,14 @@ cleanup()
 
 ping_ok()
 {
-	ip netns exec "$SND" ping -c "${2:-5}" -i 0.05 -W 2 "$1" >/dev/null 2>&1
+	ns_exec "$SND" ping -c "${2:-5}" -i 0.05 -W 2 "$1" >/dev/null 2>&1
+}
+
+# ping_lost DEST: none of three echo requests is answered (the last is given
+# a second: a forwarded answer takes milliseconds even on the debug kernel).
+ping_lost()
+{
+	! ns_exec "$SND" ping -c 3 -i 0.05 -W 1 "$1" >/dev/null 2>&1
 }
 
 # ping_twice DEST [PING OPTIONS...]: two echo requests from the sender, for
@@ -51,7 +60,7 @@ ping_twice()
 {
 	local dst=$1
 	shift
-	ip netns exec "$SND" ping -c 2 -i 0.1 -W 1 "$@" "$dst"
+	ns_exec "$SND" ping -c 2 -i 0.1 -W 1 "$@" "$dst"
 }
 
 forwarding_served_from_cache()
@@ -60,7 +69,7 @@ forwarding_served_from_cache()
 
 	hits0=$(rdst_stat "$RTR" hits)
 	ins0=$(rdst_stat "$RTR" inserts)
-	ip netns exec "$SND" ping -c 20 -i 0.02 -W 2 203.0.113.1 >/dev/null
+	ns_exec "$SND" ping -c 20 -i 0.02 -W 2 203.0.113.1 >/dev/null
 	check_err $? "ping through the router lost packets"
 	hits=$(( $(rdst_stat "$RTR" hits) - hits0 ))
 	ins=$(( $(rdst_stat "$RTR" inserts) - ins0 ))
@@ -76,13 +85,13 @@ route_change_invalidates()
 	ping_ok 203.0.113.1
 	check_err $? "baseline ping failed"
 	ip -n "$RTR" route replace blackhole 203.0.113.0/24
-	! ping_ok 203.0.113.1 3
+	ping_lost 203.0.113.1
 	check_err $? "ping still works after the route became a blackhole"
 	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
 	ping_ok 203.0.113.1
 	check_err $? "ping fails after the route came back"
 	ip -n "$RTR" route del 203.0.113.0/24
-	! ping_ok 203.0.113.1 3
+	ping_lost 203.0.113.1
 	check_err $? "ping still works after the route was deleted"
 	ip -n "$RTR" route add 203.0.113.0/24 via 198.51.100.2
 	ping_ok 203.0.113.1
@@ -96,7 +105,7 @@ rule_change_invalidates()
 	check_err $? "baseline ping failed"
 	ip -n "$RTR" route add unreachable 203.0.113.0/24 table 100
 	ip -n "$RTR" rule add from 192.0.2.2 lookup 100 pref 100
-	! ping_ok 203.0.113.1 3
+	ping_lost 203.0.113.1
 	check_err $? "ping still works after a rule sent it to an unreachable route"
 	ip -n "$RTR" rule del pref 100
 	ping_ok 203.0.113.1
@@ -110,11 +119,11 @@ device_down_up_invalidates()
 	ping_ok 198.51.100.2
 	check_err $? "baseline ping failed"
 	ip -n "$RTR" link set rtr1 down
-	! ping_ok 198.51.100.2 3
+	ping_lost 198.51.100.2
 	check_err $? "ping still works with the output device down"
 	ip -n "$RTR" link set rtr1 up
 	ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
-	slowwait 5 ping_ok 198.51.100.2 1
+	slowwait 30 ping_ok 198.51.100.2 1
 	check_err $? "ping fails after the device came back"
 	log_test "device down/up invalidates cached decisions"
 }
@@ -123,10 +132,10 @@ forwarding_sysctl_invalidates()
 {
 	ping_ok 198.51.100.2
 	check_err $? "baseline ping failed"
-	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.forwarding=0
-	! ping_ok 198.51.100.2 3
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.forwarding=0
+	ping_lost 198.51.100.2
 	check_err $? "ping still works with forwarding off on the input device"
-	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.forwarding=1
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.forwarding=1
 	ping_ok 198.51.100.2
 	check_err $? "ping fails with forwarding back on"
 	log_test "forwarding sysctl change invalidates cached decisions"
@@ -141,22 +150,84 @@ rp_filter_sysctl_invalidates()
 	# the cache has been warmed.
 	ip -n "$RTR" route add 192.0.2.2/32 via 198.51.100.2
 	ping_ok 198.51.100.2 3
-	ip netns exec "$RTR" ping -c1 -W1 198.51.100.2 >/dev/null 2>&1
-	drops0=$(ip netns exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
-	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=1
-	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=1
-	ip netns exec "$SND" ping -c 3 -i 0.05 -W 1 198.51.100.2 >/dev/null 2>&1
+	ns_exec "$RTR" ping -c1 -W1 198.51.100.2 >/dev/null 2>&1
+	drops0=$(ns_exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=1
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=1
+	ns_exec "$SND" ping -c 3 -i 0.05 -W 1 198.51.100.2 >/dev/null 2>&1
 	check_fail $? "ping passes strict rp_filter with an asymmetric route"
-	drops=$(ip netns exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
+	drops=$(ns_exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
 	[ "$((drops - drops0))" -ge 3 ]
 	check_err $? "IPReversePathFilter rose by $((drops - drops0)), not by 3"
-	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=0
-	ip netns exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=0
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0
 	ip -n "$RTR" route del 192.0.2.2/32
 	ping_ok 198.51.100.2
 	check_err $? "ping fails after rp_filter was turned off"
 	log_test "rp_filter sysctl change invalidates cached decisions"
 }
+
+# dev_tx_packets NS DEV: packets DEV has sent (/proc/net/dev, read through
+# NS's holder).
+dev_tx_packets()
+{
+	awk -v d="$2:" '$1 == d { print $11 }' "/proc/${NS_HOLDER[$1]}/net/dev"
+}
+
+# devconf_set WAY NS DEV SETTING VALUE: net.ipv4.conf.DEV.SETTING = VALUE in
+# NS, written by sysctl or by rtnetlink (RTM_SETLINK with IFLA_AF_SPEC /
+# AF_INET / IFLA_INET_CONF, which `ip` cannot send): the two ways the
+# kernel offers, which must invalidate alike.
+devconf_set()
+{
+	local way=$1 ns=$2 dev=$3 setting=$4 value=$5
+
+	if [ "$way" = sysctl ]; then
+		ns_exec "$ns" sysctl -qw "net.ipv4.conf.$dev.$setting=$value"
+		return
+	fi
+	ns_exec "$ns" python3 -I -S "$DIR/rdst_diff.py" --devconf "$dev" "$setting" "$value"
+}
+
+# The egress device loses its carrier and its route stays in use (flagged
+# linkdown); then ignore_routes_with_linkdown is set on it (by WAY, as
+# devconf_set).  The FIB reads the setting at each lookup and in 6.12
+# neither write flushes anything: the flow must move to the fallback route
+# at once, as it does without rdst.
+linkdown_setting_moves_flow()
+{
+	local way=$1 tx0 tx
+
+	ip -n "$RTR" -batch - <<-EOF
+		link add fb0 type dummy
+		addr add 10.77.0.1/24 dev fb0
+		link set fb0 up
+		neigh add 10.77.0.2 lladdr 02:00:00:00:77:02 dev fb0 nud permanent
+		route add 203.0.113.0/24 via 10.77.0.2 metric 100
+	EOF
+	ip -n "$RCV" link set rcv0 down		# rtr1 loses its carrier
+	# Lost on the dead link, and cached there (a flow is cached on its
+	# second packet).
+	ns_exec "$SND" ping -c 4 -i 0.05 -W 1 203.0.113.1 > /dev/null
+	tx0=$(dev_tx_packets "$RTR" fb0)
+	devconf_set "$way" "$RTR" rtr1 ignore_routes_with_linkdown 1
+	check_err $? "setting ignore_routes_with_linkdown by $way failed"
+	ns_exec "$SND" ping -c 4 -i 0.05 -W 1 203.0.113.1 > /dev/null
+	tx=$(( $(dev_tx_packets "$RTR" fb0) - tx0 ))
+	[ "$tx" -ge 4 ]
+	check_err $? "$tx of 4 packets took the fallback route after ignore_routes_with_linkdown=1 by $way"
+	devconf_set "$way" "$RTR" rtr1 ignore_routes_with_linkdown 0
+	ip -n "$RTR" link del fb0
+	# The receiver's default route went with its device.
+	ip -n "$RCV" link set rcv0 up
+	ip -n "$RCV" route add default via 198.51.100.1
+	slowwait 30 ping_ok 203.0.113.1
+	check_err $? "forwarding did not come back with the carrier"
+	log_test "ignore_routes_with_linkdown by $way on a carrier-less egress moves the flow ($tx of 4 on the fallback)"
+}
+
+linkdown_sysctl_invalidates() { linkdown_setting_moves_flow sysctl; }
+linkdown_rtnetlink_invalidates() { linkdown_setting_moves_flow rtnetlink; }
 
 # same_with_and_without NAME CMD...: CMD's packet fates with rdst loaded and
 # without it must be identical.
@@ -189,12 +260,12 @@ frag_probe()
 
 	echo "$n" > "$FRAG_COUNT"
 
-	ip netns exec "$SND" ping -n -c 1 -W 1 -s 1400 -M do "$dst"
+	ns_exec "$SND" ping -n -c 1 -W 1 -s 1400 -M do "$dst"
 }
 
 mtu_change_same_icmp()
 {
-	ip netns exec "$SND" ping -c 2 -W 2 -s 1400 -M do 203.0.113.1 >/dev/null
+	ns_exec "$SND" ping -c 2 -W 2 -s 1400 -M do 203.0.113.1 >/dev/null
 	check_err $? "1428-byte packets do not pass at MTU 1500"
 	ip -n "$RTR" link set rtr1 mtu 1280
 	same_with_and_without "fragmentation needed" frag_probe
@@ -209,8 +280,8 @@ mtu_change_same_icmp()
 ttl_exceeded_same_icmp()
 {
 	same_with_and_without "TTL exceeded" \
-		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 -t 1 203.0.113.1
-	ip netns exec "$SND" ping -n -c 1 -W 1 -t 1 203.0.113.1 2>&1 | grep -q 'Time to live exceeded'
+		ns_exec "$SND" ping -n -c 3 -i 0.3 -W 1 -t 1 203.0.113.1
+	ns_exec "$SND" ping -n -c 1 -W 1 -t 1 203.0.113.1 2>&1 | grep -q 'Time to live exceeded'
 	check_err $? "no time-exceeded error for TTL 1"
 	log_test "TTL exceeded: same ICMP errors with and without rdst"
 }
@@ -220,10 +291,10 @@ unreachable_same_icmp()
 	ip -n "$RTR" route add unreachable 203.0.113.128/25
 	ip -n "$RTR" route add prohibit 203.0.113.64/26
 	same_with_and_without "net unreachable" \
-		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 203.0.113.129
+		ns_exec "$SND" ping -n -c 3 -i 0.3 -W 1 203.0.113.129
 	same_with_and_without "prohibited" \
-		ip netns exec "$SND" ping -n -c 3 -i 0.3 -W 1 203.0.113.65
-	ip netns exec "$SND" ping -n -c 1 -W 1 203.0.113.129 2>&1 | grep -q 'Unreachable'
+		ns_exec "$SND" ping -n -c 3 -i 0.3 -W 1 203.0.113.65
+	ns_exec "$SND" ping -n -c 1 -W 1 203.0.113.129 2>&1 | grep -q 'Unreachable'
 	check_err $? "no unreachable error from an unreachable route"
 	ip -n "$RTR" route del unreachable 203.0.113.128/25
 	ip -n "$RTR" route del prohibit 203.0.113.64/26
@@ -233,7 +304,7 @@ unreachable_same_icmp()
 # icmp_counter NS FIELD: the namespace's Icmp FIELD counter (/proc/net/snmp).
 icmp_counter()
 {
-	ip netns exec "$1" awk -v f="$2" '/^Icmp:/ {
+	ns_exec "$1" awk -v f="$2" '/^Icmp:/ {
 		if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c[f] }' /proc/net/snmp
 }
 
@@ -245,7 +316,7 @@ redirects_for()
 	local n0
 
 	n0=$(icmp_counter "$RTR" OutRedirects)
-	ip netns exec "$SND" ping -n -q -c 5 -i 0.5 -W 1 -I "$1" 198.18.0.1 >/dev/null 2>&1
+	ns_exec "$SND" ping -n -q -c 5 -i 0.5 -W 1 -I "$1" 198.18.0.1 >/dev/null 2>&1
 	echo $(( $(icmp_counter "$RTR" OutRedirects) - n0 ))
 }
 
@@ -257,8 +328,8 @@ redirect_same_icmp()
 {
 	local h0 with without
 
-	ip netns exec "$SND" sysctl -qw net.ipv4.conf.all.accept_redirects=0
-	ip netns exec "$SND" sysctl -qw net.ipv4.conf.snd0.accept_redirects=0
+	ns_exec "$SND" sysctl -qw net.ipv4.conf.all.accept_redirects=0
+	ns_exec "$SND" sysctl -qw net.ipv4.conf.snd0.accept_redirects=0
 	ip -n "$SND" addr add 192.0.2.3/24 dev snd0	# the better next hop
 	ip -n "$SND" addr add 192.0.2.10/24 dev snd0
 	ip -n "$SND" addr add 192.0.2.11/24 dev snd0
@@ -320,7 +391,7 @@ declines_by_origin_rule_route_device()
 {
 	# Looped-back packets keep the dst they were sent with.
 	declined_by "looped-back packets" has_dst \
-		ip netns exec "$RTR" ping -c 2 -i 0.1 -W 1 127.0.0.1
+		ns_exec "$RTR" ping -c 2 -i 0.1 -W 1 127.0.0.1
 
 	ip -n "$RTR" rule add ipproto udp dport 9999 table main prio 100
 	declined_by "rules matching on ports" rules_l4 ping_twice 203.0.113.1
@@ -339,23 +410,28 @@ declines_by_origin_rule_route_device()
 	declined_by "packets from a VRF slave" l3mdev ping_twice 203.0.113.1
 	ip -n "$RTR" link set rtr0 nomaster
 	ip -n "$RTR" link del rdst-vrf
-	slowwait 5 ping_ok 203.0.113.1 1
+	slowwait 30 ping_ok 203.0.113.1 1
 	check_err $? "forwarding fails after the input device left the VRF"
 	log_test "declines by origin, rules, route and device are counted by reason"
 }
 
-# sk_assign_load DEV: attach sk_assign.bpf.c to DEV's ingress in the router.
+# sk_assign_load DEV: attach sk_assign.bpf.c to DEV's ingress in the router:
+# the object the selftest Makefile builds (make check builds it on the host),
+# or one compiled here when that is missing or older than its source.
 sk_assign_load()
 {
-	local obj rc
+	local obj=$DIR/sk_assign.bpf.o tmp= rc
 
-	obj=$(mktemp --suffix=.o)
-	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
-		-c "$DIR/sk_assign.bpf.c" -o "$obj" &&
+	if [ ! "$obj" -nt "$DIR/sk_assign.bpf.c" ]; then
+		tmp=$(mktemp --suffix=.o)
+		obj=$tmp
+		clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
+			-c "$DIR/sk_assign.bpf.c" -o "$obj" || { rm -f "$tmp"; return 1; }
+	fi
 	tc -n "$RTR" qdisc add dev "$1" clsact &&
 	tc -n "$RTR" filter add dev "$1" ingress bpf direct-action obj "$obj" sec classifier
 	rc=$?
-	rm -f "$obj"
+	[ -z "$tmp" ] || rm -f "$tmp"
 	return $rc
 }
 
@@ -364,12 +440,12 @@ declines_by_socket_tunnel_exception()
 	local holder
 
 	# A socket assigned at tc ingress (bpf_sk_assign) stays on the packet.
-	ip netns exec "$RTR" python3 -c 'import signal, socket
+	nsenter --net="/run/netns/$RTR" python3 -I -S -c 'import signal, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 9999))
 signal.pause()' &
 	holder=$!
-	slowwait 5 sh -c "ip netns exec $RTR ss -Hlun | grep -q ':9999 '"
+	slowwait 30 sh -c "nsenter --net=/run/netns/$RTR ss -Hlun | grep -q ':9999 '"
 	sk_assign_load rtr0
 	check_err $? "could not attach the sk_assign program"
 	declined_by "packets with an assigned socket" socket ping_twice 203.0.113.1
@@ -388,19 +464,19 @@ signal.pause()' &
 
 	# A path MTU the router learned (frag-needed from the receiver, which
 	# forwards 198.18.99.0/24 onto a 1280-byte link) is a next-hop exception.
-	ip netns exec "$RCV" sysctl -qw net.ipv4.ip_forward=1
+	ns_exec "$RCV" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$RCV" link add rdst-narrow mtu 1280 type dummy
 	ip -n "$RCV" link set rdst-narrow up
 	ip -n "$RCV" route add 198.18.99.0/24 dev rdst-narrow
 	ip -n "$RTR" route add 198.18.99.0/24 via 198.51.100.2
-	ip netns exec "$RTR" ping -c 1 -W 1 -M do -s 1400 198.18.99.1 >/dev/null 2>&1
+	ns_exec "$RTR" ping -c 1 -W 1 -M do -s 1400 198.18.99.1 >/dev/null 2>&1
 	ip -n "$RTR" route get 198.18.99.1 | grep -q "mtu 1280"
 	check_err $? "the router learned no path MTU for 198.18.99.1"
 	declined_by "a route with a learned path MTU" exception \
 		ping_twice 198.18.99.1
 	ip -n "$RTR" route del 198.18.99.0/24
 	ip -n "$RCV" link del rdst-narrow
-	ip netns exec "$RCV" sysctl -qw net.ipv4.ip_forward=0
+	ns_exec "$RCV" sysctl -qw net.ipv4.ip_forward=0
 
 	ping_ok 203.0.113.1 2
 	check_err $? "forwarding fails after the socket, tunnel and exception cases"
@@ -453,33 +529,33 @@ single_packet_flows_not_cached()
 	log_test "single-packet flows are not cached ($first first misses), second packets are ($ins)"
 }
 
-# The periodic sweep evicts idle entries without any cache pressure.
+# The periodic sweep evicts idle entries without any cache pressure.  The
+# count of entries made is read from `inserts`, which nothing takes back: on a
+# slow host the first entries may expire before the last flow is sent.
 idle_entries_expire()
 {
-	local c1 c2 g0 g
+	local ins c g
 
 	rdst_unload
 	rdst_load idle_timeout_ms=3000 buckets=64 cache_after=1
 	check_err $? "loading rdst with idle_timeout_ms=3000 failed"
 	ping_ok 203.0.113.1 3
 	send_random_sources 20
-	c1=$(rdst_stat "$RTR" cached)
-	g0=$(rdst_stat "$RTR" gc_runs)
-	# Sending takes about a second on a KASAN guest: the timeout must
-	# outlast it for the count above, the sleep must outlast the timeout
-	# plus one sweep period.
-	sleep 7
-	c2=$(rdst_stat "$RTR" cached)
-	g=$(( $(rdst_stat "$RTR" gc_runs) - g0 ))
-	[ "$c1" -ge 20 ]
-	check_err $? "$c1 entries cached for 20+ flows"
-	[ "$c2" -eq 0 ]
-	check_err $? "$c2 of $c1 entries still cached after 7 s idle"
+	ins=$(rdst_stat "$RTR" inserts)
+	# The timeout plus a sweep period is about 4 s; the wait only bounds a
+	# cache that never empties, on however slow a host.
+	timed slowwait 60 rdst_stat_is "$RTR" cached 0
+	c=$(rdst_stat "$RTR" cached)
+	g=$(rdst_stat "$RTR" gc_runs)
+	[ "$ins" -ge 20 ]
+	check_err $? "$ins entries cached for 20+ flows"
+	[ "$c" -eq 0 ]
+	check_err $? "$c of $ins entries still cached after 60 s idle"
 	[ "$g" -eq 0 ]
 	check_err $? "$g dst_ops.gc runs: expiry should need no cache pressure"
 	rdst_unload
 	rdst_load
-	log_test "idle entries expire without traffic ($c1 -> $c2)"
+	log_test "idle entries expire without traffic ($ins cached, none left $elapsed_ms ms later)"
 }
 
 garbage_list_drains()
@@ -494,7 +570,7 @@ garbage_list_drains()
 	ip -n "$RTR" link set rtr1 mtu 1500
 	[ "$(rdst_stat "$RTR" invalidations)" -gt "$n" ]
 	check_err $? "device events did not invalidate"
-	slowwait 10 bash -c "[ \"\$(source $DIR/rdst_lib.sh; rdst_stat $RTR garbage)\" -eq 0 ]"
+	slowwait 60 rdst_stat_is "$RTR" garbage 0
 	check_err $? "garbage list did not drain: $(rdst_stat "$RTR" garbage) entries"
 	[ "$(rdst_stat "$RTR" garbage_age_ms)" -eq 0 ]
 	check_err $? "an empty garbage list reports an oldest age"
@@ -518,19 +594,23 @@ namespaces_independent()
 	log_test "namespaces have independent caches"
 }
 
-# under_flood CMD...: run CMD while the sender floods the receiver with pings;
-# sets $elapsed_ms to how long CMD took and returns its status.
+# under_flood CMD...: run CMD while the sender floods the receiver with pings
+# (from a second before CMD starts until it ends); sets $elapsed_ms to how
+# long CMD took (timed) and returns its status.
 under_flood()
 {
-	local t0 rc flood
+	local rc flood
 
-	ip netns exec "$SND" ping -f -w 6 203.0.113.1 >/dev/null 2>&1 &
+	# (-w: ends a flood that is not killed)
+	# (nsenter itself, not ns_exec: $! must be ping's pid, to kill it)
+	nsenter --net="/run/netns/$SND" ping -f -w 120 203.0.113.1 >/dev/null 2>&1 &
 	flood=$!
 	sleep 1
-	t0=$(date +%s%N)
-	"$@"
+	timed "$@"
 	rc=$?
-	elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	# (ping -w leaves at its first ICMP error, which the deletion
+	# under test may already have provoked)
+	kill "$flood" 2>/dev/null
 	wait "$flood"
 	return $rc
 }
@@ -541,57 +621,88 @@ under_flood()
 # is a window of a few microseconds.
 route_churn_under_traffic()
 {
-	local batch v0 v i churner
+	local batch stop v0 v i churner
 
 	batch=$(mktemp)
+	stop=$batch.stop
 	for i in $(seq 200); do echo "route add 198.18.$i.0/24 dev rtr1"; done > "$batch"
 	for i in $(seq 100); do echo "rule add from 10.255.0.$i table main prio $((1000 + i))"; done >> "$batch"
 	sed -e 's/^route add/route del/' -e 's/^rule add/rule del/' "$batch" > "$batch.del"
 	cat "$batch.del" >> "$batch"
 	v0=$(rdst_stat "$RTR" decline_race)
 	for i in 1 2 3 4 5 6 7 8; do
-		# Churn for as long as the flows take to send.
-		(while :; do ip -n "$RTR" -batch "$batch"; done) >/dev/null 2>&1 &
+		# Churn for as long as the flows take to send.  The churner
+		# stops between batches, not by a signal: killing the loop
+		# leaves its running `ip -batch` behind, re-adding routes
+		# after the cleanup below has run.
+		rm -f "$stop"
+		(while [ ! -e "$stop" ]; do ip -n "$RTR" -force -batch "$batch"; done) >/dev/null 2>&1 &
 		churner=$!
 		send_random_sources 1500
-		kill "$churner"
-		wait "$churner" 2>/dev/null
+		touch "$stop"
+		wait "$churner"
 		ip -n "$RTR" -force -batch "$batch.del" >/dev/null 2>&1
 		v=$(rdst_stat "$RTR" decline_race)
 		[ "$v" -gt "$v0" ] && break
 	done
-	rm -f "$batch" "$batch.del"
+	rm -f "$batch" "$batch.del" "$stop"
 	[ "$v" -gt "$v0" ]
 	check_err $? "no decision raced with $i rounds of route and rule churn"
 	[ "$(ip -n "$RTR" route show | grep -c 198.18.)" -eq 0 ]
 	check_err $? "the churn left routes behind"
-	slowwait 5 ping_ok 203.0.113.1 1
+	slowwait 30 ping_ok 203.0.113.1 1
 	check_err $? "forwarding fails after the churn"
 	log_test "route and rule churn under new flows: $((v - v0)) raced decisions not cached, forwarding intact"
 }
 
+# within_reference T REF: a time measured with rdst (T, in ms) against the
+# same operation without it in this boot (REF): at most three times REF and
+# a second more.  Both scale with the host, so the bound holds on a slow one;
+# a real hang is caught by the kernel's own detectors ("waiting for ... to
+# become free" after 10 s), which fail the run through the kernel log.
+within_reference()
+{
+	[ "$1" -le $((3 * $2 + 1000)) ]
+}
+
+# The egress device deleted under a flood, first without rdst (the
+# reference), then with rdst loaded and entries cached on the device.
 unregister_under_traffic()
 {
-	local t
+	local ref t
 
+	rdst_unload
+	under_flood ip -n "$RTR" link del rtr1
+	check_err $? "deleting the output device without rdst failed"
+	ref=$elapsed_ms
+	topo_link_receiver
+	rdst_load
+	check_err $? "reloading rdst failed"
+	slowwait 30 ping_ok 203.0.113.1 1
+	check_err $? "forwarding fails after the device was re-created"
 	under_flood ip -n "$RTR" link del rtr1
 	check_err $? "deleting the output device failed"
 	t=$elapsed_ms
-	[ "$t" -lt 5000 ]
-	check_err $? "unregistering the device took $t ms"
+	within_reference "$t" "$ref"
+	check_err $? "unregistering the device took $t ms with rdst, $ref ms without"
 	topo_link_receiver
-	slowwait 5 ping_ok 203.0.113.1 1
+	slowwait 30 ping_ok 203.0.113.1 1
 	check_err $? "forwarding fails after the device was re-created"
-	log_test "device unregister under traffic completes in $t ms"
+	log_test "device unregister under traffic: $t ms with rdst, $ref ms without"
 }
 
 # Unloading while packets are in the hook on another CPU: the module must wait
 # for them, so no entry outlives its dst_ops and the slab is destroyed each time
 # (a leaked cache stays in /proc/slabinfo). Repeated, as the race is a window.
+# The reference is the same rmmod with no traffic.
 rmmod_under_traffic()
 {
-	local i t max=0
+	local i t ref max=0
 
+	timed rdst_unload
+	check_err $? "rmmod without traffic failed"
+	ref=$elapsed_ms
+	rdst_load
 	for i in 1 2 3; do
 		under_flood rdst_unload
 		check_err $? "rmmod $i failed"
@@ -604,13 +715,13 @@ rmmod_under_traffic()
 		rdst_load
 		check_err $? "reload $i failed"
 	done
-	[ "$max" -lt 10000 ]
-	check_err $? "rmmod took $max ms"
+	within_reference "$max" "$ref"
+	check_err $? "rmmod under traffic took $max ms, $ref ms without traffic"
 	rdst_unload
 	ping_ok 203.0.113.1
 	check_err $? "forwarding fails without rdst after the unload"
 	rdst_load
-	log_test "rmmod under traffic (3 times) completes in at most $max ms, slab destroyed"
+	log_test "rmmod under traffic (3 times): at most $max ms ($ref ms without traffic), slab destroyed"
 }
 
 trap cleanup EXIT

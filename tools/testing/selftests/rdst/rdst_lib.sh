@@ -101,16 +101,32 @@ log_test_skip()
 	RETMSG=
 }
 
+# timed CMD...: run CMD; sets $elapsed_ms to how long it took and returns
+# its status.  (Bash's own clock: a `date` process costs 0.2 s and more on
+# the debug kernel under TCG, and would be measured with CMD.)
+timed()
+{
+	local t0=${EPOCHREALTIME/./} rc
+
+	"$@"
+	rc=$?
+	elapsed_ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	return $rc
+}
+
 # run_tests: run every case named in $ALL_TESTS (or in $TESTS, as in
 # net/forwarding: TESTS="case1 case2" ./rdst_forwarding.sh) with a plan.
+# Each case's time follows its result, so that a slow host, or a slow case,
+# shows in the output.
 run_tests()
 {
-	local t tests=${TESTS:-$ALL_TESTS}
+	local _case tests=${TESTS:-$ALL_TESTS}
 
 	ktap_print_header
 	ktap_set_plan "$(echo $tests | wc -w)"
-	for t in $tests; do
-		"$t"
+	for _case in $tests; do
+		timed "$_case"
+		ktap_print_msg "$_case took $((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100)) s"
 	done
 	ktap_finished
 }
@@ -128,8 +144,15 @@ rdst_stat()
 	elif [ -n "$holder" ] && [ "/proc/$holder/ns/net" -ef "/var/run/netns/$ns" ]; then
 		rdst_stat_parse "$col" < "/proc/$holder/net/stat/rdst"
 	else
-		rdst_stat_parse "$col" < <(ip netns exec "$ns" cat /proc/net/stat/rdst)
+		rdst_stat_parse "$col" < <(ns_exec "$ns" cat /proc/net/stat/rdst)
 	fi
+}
+
+# rdst_stat_is NS COLUMN VALUE: whether the counter has that value (for
+# slowwait).
+rdst_stat_is()
+{
+	[ "$(rdst_stat "$1" "$2")" -eq "$3" ]
 }
 
 # rdst_stat_parse COLUMN < /proc/net/stat/rdst
@@ -154,9 +177,21 @@ rdst_stat_parse()
 	echo "$sum"
 }
 
+# ns_exec NS CMD...: CMD in network namespace NS.  Unlike `ip netns exec`,
+# which also makes a mount namespace and mounts a sysfs of NS for CMD (about
+# half a second more on the debug kernel under TCG), nsenter only enters the
+# network namespace: for commands that see it through sockets, netlink and
+# /proc (ping, sysctl, ss, nstat, /proc/net), not through /sys.
+ns_exec()
+{
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
 # ns_hold NS...: a sleeping process in each namespace, whose /proc/PID/net
 # is that namespace's: the suites read counters there many times, and each
-# `ip netns exec` costs about a second on the debug kernel under TCG.
+# process costs a fifth of a second and more on the debug kernel under TCG.
 # cleanup_ns kills it with the namespace's other processes.
 declare -A NS_HOLDER
 ns_hold()
@@ -164,7 +199,8 @@ ns_hold()
 	local ns pid tries
 
 	for ns in "$@"; do
-		ip netns exec "$ns" sleep infinity > /dev/null 2>&1 &
+		# (nsenter itself: $! must be the process that enters NS)
+		nsenter --net="/run/netns/$ns" sleep infinity > /dev/null 2>&1 &
 		pid=$!
 		# Not a job: a bare `wait` must not wait for it.
 		disown "$pid"
@@ -203,12 +239,12 @@ topo_create()
 	topo_link_receiver
 	# ICMP errors are rate-limited per peer and globally; fates compare
 	# only if every packet gets its answer.
-	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 \
+	ns_exec "$RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 \
 		net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=100000
 	sysctl -qw net.ipv4.route.error_cost=0
 	ns_hold "$SND" "$RTR" "$RCV"
 	# Warm ARP both ways so the first measured packets are not queued.
-	ip netns exec "$SND" ping -c1 -W2 198.51.100.2 >/dev/null 2>&1
+	ns_exec "$SND" ping -c1 -W2 198.51.100.2 >/dev/null 2>&1
 }
 
 # topo_link_receiver: (re)create the router -> receiver link and its routes.
@@ -241,12 +277,19 @@ fates()
 }
 
 # send_udp DST SRC...: one UDP packet from each SRC (any address) to DST,
-# sent from the sender namespace with a hand-made IPv4 header.
+# sent from the sender namespace with a hand-made IPv4 header.  "random:N"
+# as the only SRC stands for N random 10/8 sources, the same every run (a
+# fixed seed).  Python runs without site (-I -S): the standard library is all
+# it needs, and site's imports cost a second a run on the debug kernel.
 send_udp()
 {
-	ip netns exec "$SND" python3 - "$@" <<'PY'
-import socket, struct, sys
+	ns_exec "$SND" python3 -I -S - "$@" <<'PY'
+import random, socket, struct, sys
 dst, srcs = sys.argv[1], sys.argv[2:]
+if len(srcs) == 1 and srcs[0].startswith("random:"):
+    random.seed(1)
+    srcs = ["10.%d.%d.%d" % tuple(random.randrange(1, 255) for _ in range(3))
+            for _ in range(int(srcs[0][7:]))]
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 udp = struct.pack("!HHHH", 4000, 9, 8, 0)
 for src in srcs:
@@ -260,9 +303,5 @@ PY
 # seed: the same addresses every run) to the receiver.
 send_random_sources()
 {
-	send_udp 198.51.100.2 $(python3 -c '
-import random, sys
-random.seed(1)
-print(" ".join("10.%d.%d.%d" % tuple(random.randrange(1, 255) for _ in range(3))
-               for _ in range(int(sys.argv[1]))))' "$1")
+	send_udp 198.51.100.2 "random:$1"
 }

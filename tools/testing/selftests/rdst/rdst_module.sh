@@ -49,7 +49,7 @@ sample_load_unload()
 # nf_count NS COLUMN: rust_nf_count's column summed over CPUs in NS.
 nf_count()
 {
-	ip netns exec "$1" awk -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+	ns_exec "$1" awk -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
 		{ n = 0; h = $k; for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; s += n }
 		END { print s + 0 }' /proc/net/stat/rust_nf_count
 }
@@ -62,7 +62,7 @@ sample_nf_count()
 	insmod "$ko"
 	check_err $? "insmod $ko failed"
 	ip -n "$A" link set lo up
-	ip netns exec "$A" ping -c 5 -i 0.05 127.0.0.1 > /dev/null
+	ns_exec "$A" ping -c 5 -i 0.05 127.0.0.1 > /dev/null
 	check_err $? "ping in the namespace failed"
 	a=$(nf_count "$A" packets); b=$(nf_count "$B" packets)
 	# Five echo requests and five replies over loopback.
@@ -91,7 +91,7 @@ sample_dst_ops()
 	topo_create || { check_err 1 "no topology"; log_test "dst_ops sample"; return; }
 	insmod "$ko"
 	check_err $? "insmod $ko failed"
-	ip netns exec "$SND" ping -c 10 -i 0.05 -W 2 203.0.113.1 >/dev/null
+	ns_exec "$SND" ping -c 10 -i 0.05 -W 2 203.0.113.1 >/dev/null
 	check_err $? "forwarding fails with the sample loaded"
 	objs=$(awk '$1 == "rust_dst_ops" { print $2 }' /proc/slabinfo)
 	[ "${objs:-0}" -ge 1 ]

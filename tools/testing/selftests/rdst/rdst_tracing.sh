@@ -53,7 +53,7 @@ stat_all()
 
 traffic()
 {
-	ip netns exec "$SND" ping -c "${1:-50}" -i 0.01 -W 2 203.0.113.1 >/dev/null 2>&1
+	ns_exec "$SND" ping -c "${1:-50}" -i 0.01 -W 2 203.0.113.1 >/dev/null 2>&1
 }
 
 # rdst_reload [PARAMS...]: rdst loaded again with PARAMS added to the
@@ -86,7 +86,7 @@ bt_run()
 	{
 		echo '#!/bin/bash'
 		declare -p SND RTR RCV OUT NS_HOLDER
-		declare -f stat_all rdst_stat rdst_stat_parse traffic send_udp send_random_sources evictions \
+		declare -f ns_exec stat_all rdst_stat rdst_stat_parse traffic send_udp send_random_sources evictions \
 			flush_router "$fn"
 		echo "$fn"
 	} > "$OUT/$name.sh"
@@ -245,27 +245,41 @@ bpftrace_gc()
 
 # Packets waiting for ARP resolution hold references on their (cached)
 # routes; a flush then leaves those entries on the garbage list until ARP
-# gives up: what the leak finder must report.
+# gives up: what the leak finder must report.  ARP is kept waiting far
+# longer than the case needs (see bpftrace_leaks), the garbage list is read
+# until it has held an entry across two reads a second apart (so that a
+# walk saw one retired at least 1 s before, however slow the host), and the
+# neighbour is deleted then, which drops the queued packets at once.
 leaks_traffic()
 {
-	ip netns exec "$SND" ping -c 3 -i 0.2 -W 1 203.0.113.200 > /dev/null
+	local held=0 i
+
+	ns_exec "$SND" ping -c 3 -i 0.2 -W 1 203.0.113.200 > /dev/null
 	flush_router		# held entries go to the garbage list
 	# Reading the counters walks the garbage list (rdst_garbage events).
-	for i in 1 2 3 4; do sleep 1; rdst_stat "$RTR" garbage > /dev/null; done
+	for i in $(seq 30); do
+		sleep 1
+		[ "$(rdst_stat "$RTR" garbage)" -gt 0 ] && held=$((held + 1))
+		[ "$held" -ge 2 ] && break
+	done
+	ip -n "$RTR" neigh del 198.51.100.99 dev rtr1 2> /dev/null
 }
 
 bpftrace_leaks()
 {
 	local f=$OUT/leaks
 
-	# A gateway that never answers ARP: packets wait 6 s, then are dropped.
+	# A gateway that never answers ARP: packets wait 9 probes of 5 s
+	# (3 unicast, 6 multicast), then are dropped.
 	ip -n "$RTR" route add 203.0.113.128/25 via 198.51.100.99
-	ip netns exec "$RTR" sysctl -qw net.ipv4.neigh.rtr1.mcast_solicit=6
+	ns_exec "$RTR" sysctl -qw net.ipv4.neigh.rtr1.mcast_solicit=6 \
+		net.ipv4.neigh.rtr1.retrans_time_ms=5000
 	# Report what has been held for 1 s or more.
 	bt_run leaks leaks_traffic rdst-leaks.bt 1
 	check_err $? "rdst-leaks.bt failed"
 	ip -n "$RTR" route del 203.0.113.128/25
-	ip netns exec "$RTR" sysctl -qw net.ipv4.neigh.rtr1.mcast_solicit=3
+	ns_exec "$RTR" sysctl -qw net.ipv4.neigh.rtr1.mcast_solicit=3 \
+		net.ipv4.neigh.rtr1.retrans_time_ms=1000
 	grep -q '^LEAK? dst 0x[0-9a-f]* retired [0-9]* ms ago, refcnt [1-9]' "$f"
 	check_err $? "held garbage entries not reported"
 	grep -A3 '^retired at:' "$f" | grep -q 'rdst\|dst\|notifier\|netdev'
@@ -351,7 +365,7 @@ ftrace_graph_recipe()
 {
 	local f=$OUT/graph
 
-	"$TOOLS/rdst-graph.sh" -- ip netns exec "$SND" ping -c 3 -i 0.1 198.51.100.2 > "$f" 2>&1
+	"$TOOLS/rdst-graph.sh" -- nsenter --net="/run/netns/$SND" ping -c 3 -i 0.1 198.51.100.2 > "$f" 2>&1
 	check_err $? "rdst-graph.sh failed"
 	grep -q '^=== a cache miss ===' "$f" && grep -q '^=== a cache hit ===' "$f"
 	check_err $? "no miss and hit graphs"
