@@ -63,23 +63,31 @@ run_suite() {
 # purpose, the differential test must fail and name a seed.  Seeds are tried
 # one by one until one fails; only this verdict is printed as TAP.
 run_mutants() {
-	local mutants=$RDST_BUILD/mutants name what n=0 caught seed diff_out start=$SECONDS
-	local mutant_seeds="1 3 14 2 4 5 6"
+	local mutants=$RDST_BUILD/mutants name what n=0 caught broken seed diff_out start=$SECONDS
+	local mutant_seeds
+	# The differential test's own seeds first (their runs without rdst are
+	# kept, so each costs only its run with the mutant), then more.
+	mutant_seeds="$(sed -n 's/^seeds=${RDST_DIFF_SEEDS:-"\(.*\)"}$/\1/p' \
+		"$selftests/rdst/rdst_differential.sh") 2 4 5 6"
 	[ -s "$mutants/list" ] || { echo "not ok 1 mutants: no $mutants/list (tools/testing/mutants.sh)"; return; }
 	echo "TAP version 13"
 	echo "1..$(wc -l < "$mutants/list")"
 	while IFS=$'\t' read -r name what; do
 		n=$((n + 1))
-		caught=
-		# The differential test's own seeds first: their runs without
-		# rdst are kept, so each costs only its run with the mutant.
+		caught= broken=
 		for seed in $mutant_seeds; do
 			diff_out=$(cd "$selftests/rdst" && RDST_KO=$mutants/$name.ko RDST_DIFF_SEEDS=$seed \
 				timeout --kill-after=10 900 ./rdst_differential.sh 2>&1)
-			# A mismatch, not a broken run (which also says "not ok").
 			if echo "$diff_out" | grep -q "^# seed $seed: .* differ"; then
 				caught=$seed
 				break
+			fi
+			# A run that broke (it also says "not ok") tested nothing:
+			# it is shown, and the mutant is not counted as caught.
+			if ! echo "$diff_out" | grep -q "^ok 1 "; then
+				broken+=" $seed"
+				echo "# mutant $name, seed $seed: the run broke:"
+				echo "$diff_out" | grep -v -e "^TAP" -e "^1\.\." | head -n 3 | cut -c 1-240 | sed 's/^/#   /'
 			fi
 		done
 		if [ -n "$caught" ]; then
@@ -87,7 +95,7 @@ run_mutants() {
 			echo "$diff_out" | grep -m 1 -e " differ" | sed 's/^#/#  /'
 			echo "$diff_out" | grep -m 1 -e "^#   phase" | cut -c 1-240 | sed 's/^#/#  /'
 		else
-			echo "not ok $n mutant $name survives the differential test (seeds $mutant_seeds): $what"
+			echo "not ok $n mutant $name survives the differential test (seeds $mutant_seeds${broken:+; runs broke for seeds$broken}): $what"
 		fi
 	done < "$mutants/list"
 	rmmod rdst 2>/dev/null

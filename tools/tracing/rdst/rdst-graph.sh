@@ -50,7 +50,9 @@ reset()
 	echo 0 > "$T/max_graph_depth"
 	echo 0 > "$T/events/enable"
 }
-trap reset EXIT
+# Leave the top-level buffer on or off as it was found.
+was_on=$(cat "$T/tracing_on")
+trap 'reset; echo "$was_on" > "$T/tracing_on"' EXIT
 reset
 : > "$T/trace"
 
@@ -74,7 +76,7 @@ echo 0 > "$T/tracing_on"
 
 cat "$T/trace" > "${keep:-/dev/null}"
 # Split the trace into top-level graphs per CPU and print the first with a
-# miss and the first with a hit.
+# miss, then the first with a hit.
 awk '
 	/^#/ { next }
 	match($0, /^ *[0-9]+\)/) {
@@ -84,13 +86,18 @@ awk '
 		buf[cpu] = buf[cpu] $0 "\n"
 		if ($0 ~ /\|  \}/) {		# the top level closes
 			g = buf[cpu]; open_[cpu] = 0
-			if (!miss && g ~ /rdst_miss:/) { print "=== a cache miss ==="; printf "%s", g; miss = 1 }
-			else if (!hit && g ~ /rdst_hit:/) { print "=== a cache hit ==="; printf "%s", g; hit = 1 }
+			# A graph interrupted on its CPU (the softirq of an interrupt may
+			# receive a second packet inside it) shows neither alone.
+			if (g ~ /==========>/ || (g ~ /rdst_miss:/ && g ~ /rdst_hit:/)) next
+			if (miss == "" && g ~ /rdst_miss:/) miss = g
+			else if (hit == "" && g ~ /rdst_hit:/) hit = g
 		}
 	}
 	END {
-		if (!miss || !hit) {
-			print "rdst-graph: no cache " (miss ? "hit" : "miss") " recorded" > "/dev/stderr"
+		if (miss != "") { print "=== a cache miss ==="; printf "%s", miss }
+		if (hit != "") { print "=== a cache hit ==="; printf "%s", hit }
+		if (miss == "" || hit == "") {
+			print "rdst-graph: no cache " (miss != "" ? "hit" : "miss") " recorded" > "/dev/stderr"
 			exit 1
 		}
 	}

@@ -645,6 +645,8 @@ def try_mode(args):
 
 def run_all(seeds, mode):
     """Each of SEEDS in MODE, at most JOBS at a time, in worker processes."""
+    if not seeds:  # every run without rdst was kept (--kernel-results)
+        return []
     if len(seeds) == 1:
         return [try_mode((seeds[0], mode))]
     with multiprocessing.get_context("fork").Pool(min(JOBS, len(seeds))) as pool:
