@@ -79,7 +79,8 @@ pub(crate) struct CachedFlow {
     /// The kernel's own route the entry was copied from (the nexthop's cached input route),
     /// held: the kernel marks it obsolete whenever its decision for the next hop's flows
     /// changes without a generation bump (a redirect or PMTU exception created, the nexthop
-    /// freed), and the entry is valid only while it is not, as `rt_cache_valid` reads it.
+    /// freed), and the entry is valid only while it is not, as `rt_cache_valid` reads it, and
+    /// while the nexthop still keeps it (a replaced route is never marked again).
     kernel_route: ARef<Dst>,
 }
 
@@ -245,6 +246,7 @@ impl NetCache {
                 && f.dev_gen == dev_gen
                 && e.dst().obsolete() == obsolete::FORCE_CHK
                 && f.kernel_route.obsolete() == obsolete::FORCE_CHK
+                && !f.kernel_route.on_uncached_list()
             {
                 skb.set_dst_noref(e.dst(), rcu);
                 skb.set_ipcb_flags(f.ipcb);

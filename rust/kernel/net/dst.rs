@@ -129,6 +129,18 @@ impl Dst {
         unsafe { core::ptr::write_volatile(&raw mut (*self.as_ptr()).obsolete, v) };
     }
 
+    /// Whether the route is on its family's list of uncached routes (`rt_add_uncached_list`,
+    /// `rt6_uncached_list_add`): made for one packet, or no longer its nexthop's cached route
+    /// (replaced by `rt_cache_route`, which marks nothing). The mark is set once and stays while
+    /// the dst lives (`rt_del_uncached_list` unlinks the entry, not the mark).
+    #[inline]
+    pub fn on_uncached_list(&self) -> bool {
+        // SAFETY: the entry is alive (type invariant). `rt_uncached_list` goes from NULL to its
+        // list once, possibly on another CPU while we read: a volatile read of the pointer sees
+        // one value or the other, and either answer was true an instant ago.
+        !unsafe { core::ptr::read_volatile(&raw const self.raw().rt_uncached_list) }.is_null()
+    }
+
     /// The `DST_*` flags.
     pub fn flags(&self) -> u16 {
         self.raw().flags

@@ -129,15 +129,12 @@ impl Rtable {
 
     /// Whether the kernel keeps this route for the flows of its next hop (in the nexthop's
     /// `nhc_rth_input` or in an exception), rather than having made it for one packet or
-    /// replaced it since (`rt_add_uncached_list`). Only a kept route is marked obsolete when
-    /// the decision it records changes (`update_or_create_fnhe`, `rt_fibinfo_free`).
+    /// replaced it since ([`Dst::on_uncached_list`]). Only a kept route is marked obsolete when
+    /// the decision it records changes (`update_or_create_fnhe`, `rt_fibinfo_free`), so a holder
+    /// that relies on the mark must check this too, each time: `rt_cache_route` can replace a
+    /// kept route at any moment without marking it.
     pub fn is_kept_by_nexthop(&self) -> bool {
-        // SAFETY: the route is alive (type invariant); `rt_uncached_list` is set once, by
-        // `rt_add_uncached_list`, possibly on another CPU while we read: a volatile read sees
-        // either value, and the caller reads it again where it matters (the hit path checks
-        // `obsolete`, which every such change sets).
-        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).dst.rt_uncached_list) }
-            .is_null()
+        !self.dst().on_uncached_list()
     }
 
     /// When the route expires (jiffies), 0 for never.
