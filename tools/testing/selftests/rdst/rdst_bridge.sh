@@ -142,14 +142,6 @@ h2_counters()
 
 h2_total_is() { local n; read -r n _ < <(h2_counters); [ $((n - $1)) -eq "$2" ]; }
 
-# The router's reverse-path-filter drops (TcpExt IPReversePathFilter).
-rtr_rpf_drops()
-{
-	awk '/^TcpExt:/ { if (!seen++) { for (i = 2; i <= NF; i++) name[i] = $i; next }
-		for (i = 2; i <= NF; i++) if (name[i] == "IPReversePathFilter") print $i }' \
-		"/proc/${NS_HOLDER[$RTR]}/net/netstat"
-}
-
 # bridged_run: every kind bridged to H2; prints what H2 received of each
 # kind and the router's rp_filter drops.  Waits for all frames to arrive,
 # or 10 s.
@@ -161,7 +153,7 @@ bridged_run()
 	kinds=$(kind_names)
 	want=$(( COUNT * $(echo $kinds | wc -w) ))
 	read -r -a before < <(h2_counters)
-	rpf0=$(rtr_rpf_drops)
+	rpf0=$(rpf_drops "$RTR")
 	send_frames "$COUNT" $kinds
 	slowwait 10 h2_total_is "${before[0]}" "$want"
 	read -r -a after < <(h2_counters)
@@ -169,7 +161,7 @@ bridged_run()
 		i=$((i + 1))
 		out="$out$kind=$(( after[i] - before[i] )) "
 	done
-	echo "${out}rp_filter_drops=$(( $(rtr_rpf_drops) - rpf0 ))"
+	echo "${out}rp_filter_drops=$(( $(rpf_drops "$RTR") - rpf0 ))"
 }
 
 bridged_frames_same_fates()

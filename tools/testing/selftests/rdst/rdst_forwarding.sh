@@ -151,12 +151,12 @@ rp_filter_sysctl_invalidates()
 	ip -n "$RTR" route add 192.0.2.2/32 via 198.51.100.2
 	ping_ok 198.51.100.2 3
 	ns_exec "$RTR" ping -c1 -W1 198.51.100.2 >/dev/null 2>&1
-	drops0=$(ns_exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
+	drops0=$(rpf_drops "$RTR")
 	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=1
 	ns_exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=1
 	ns_exec "$SND" ping -c 3 -i 0.05 -W 1 198.51.100.2 >/dev/null 2>&1
 	check_fail $? "ping passes strict rp_filter with an asymmetric route"
-	drops=$(ns_exec "$RTR" nstat -az TcpExtIPReversePathFilter | awk '/IPReverse/ {print $2}')
+	drops=$(rpf_drops "$RTR")
 	[ "$((drops - drops0))" -ge 3 ]
 	check_err $? "IPReversePathFilter rose by $((drops - drops0)), not by 3"
 	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=0

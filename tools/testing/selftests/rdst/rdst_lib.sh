@@ -148,6 +148,21 @@ rdst_stat()
 	fi
 }
 
+# rpf_drops NS: the reverse-path-filter drops NS counted (TcpExt
+# IPReversePathFilter), read as rdst_stat reads its counters.
+rpf_drops()
+{
+	local ns=$1 holder=${NS_HOLDER[$1]:-} netstat
+
+	if [ -n "$holder" ] && [ "/proc/$holder/ns/net" -ef "/var/run/netns/$ns" ]; then
+		netstat=(cat "/proc/$holder/net/netstat")
+	else
+		netstat=(ns_exec "$ns" cat /proc/net/netstat)
+	fi
+	"${netstat[@]}" | awk '/^TcpExt:/ { if (!seen++) { for (i = 2; i <= NF; i++) name[i] = $i; next }
+		for (i = 2; i <= NF; i++) if (name[i] == "IPReversePathFilter") print $i }'
+}
+
 # rdst_stat_is NS COLUMN VALUE: whether the counter has that value (for
 # slowwait).
 rdst_stat_is()
