@@ -64,6 +64,7 @@ impl FlowKey {
 #[derive(Clone, Copy)]
 struct Seen {
     genid: i32,
+    fnhe_seq: i32,
     dev_gen: u32,
     /// The flow's entry was found stale: an active flow, cached again at once.
     was_cached: bool,
@@ -74,6 +75,14 @@ pub(crate) struct CachedFlow {
     key: FlowKey,
     /// The device event generation the entry was made under.
     dev_gen: u32,
+    /// The namespace's count of next-hop exception changes, read before the lookup the entry
+    /// was made from: an exception recorded since (a learned PMTU, an accepted redirect)
+    /// applies to the destination's next packet, and need not show on the route the entry
+    /// holds. A lookup that ran `find_exception` before the exception was inserted caches a
+    /// route nothing marks; and when a route cache flush has reset an exception, the route
+    /// bound to it next carries none of it and is cached, until `fill_route_from_fnhe`
+    /// rewrites that route in place as the exception is updated, marking nothing either.
+    fnhe_seq: i32,
     /// `IPCB` flags the kernel's routing set, re-applied on every hit.
     ipcb: u16,
     /// The kernel's own route the entry was copied from (the nexthop's cached input route),
@@ -237,12 +246,14 @@ impl NetCache {
         // an IPv4 device setting (patch `ipv4: devinet: flush routes on every devconf change`):
         // the generation covers the devices' routing settings, which a hit need not read.
         let genid = net.rt_genid_ipv4();
+        let fnhe_seq = net.fnhe_seq_ipv4();
         let dev_gen = self.dev_gen.load(Ordering::Acquire);
 
         let mut stale: Option<&Dst> = None;
         if let Some(e) = self.table.lookup(hash, rcu, |e| e.data().key == key) {
             let f = e.data();
             if e.genid() == genid
+                && f.fnhe_seq == fnhe_seq
                 && f.dev_gen == dev_gen
                 && e.dst().obsolete() == obsolete::FORCE_CHK
                 && f.kernel_route.obsolete() == obsolete::FORCE_CHK
@@ -266,6 +277,7 @@ impl NetCache {
         dst_trace::miss(stale, &flow);
         let seen = Seen {
             genid,
+            fnhe_seq,
             dev_gen,
             was_cached: stale.is_some(),
         };
@@ -284,7 +296,12 @@ impl NetCache {
         seen: Seen,
         rcu: &rcu::Guard,
     ) -> Verdict {
-        let Seen { genid, dev_gen, .. } = seen;
+        let Seen {
+            genid,
+            fnhe_seq,
+            dev_gen,
+            ..
+        } = seen;
         let net = self.dst.net();
         let flow = &key.flow;
         let before = skb.ipcb_flags();
@@ -317,7 +334,10 @@ impl NetCache {
             Some(Decline::Exception)
         } else if !rt.is_kept_by_nexthop() {
             Some(Decline::Uncached)
-        } else if net.rt_genid_ipv4() != genid || self.dev_gen.load(Ordering::Acquire) != dev_gen {
+        } else if net.rt_genid_ipv4() != genid
+            || net.fnhe_seq_ipv4() != fnhe_seq
+            || self.dev_gen.load(Ordering::Acquire) != dev_gen
+        {
             Some(Decline::Race)
         } else {
             None
@@ -335,6 +355,7 @@ impl NetCache {
         let cached = CachedFlow {
             key,
             dev_gen,
+            fnhe_seq,
             ipcb: added & (ipskb::DOREDIRECT | ipskb::NOPOLICY),
             kernel_route,
         };

@@ -132,6 +132,11 @@ int rust_helper_rt_genid_ipv4(const struct net *net)
 	return rt_genid_ipv4(net);
 }
 
+int rust_helper_fnhe_seq_ipv4(const struct net *net)
+{
+	return fnhe_seq_ipv4(net);
+}
+
 bool rust_helper_fib4_rules_need_l4(const struct net *net)
 {
 #ifdef CONFIG_IP_MULTIPLE_TABLES

@@ -20,8 +20,12 @@ out=$(readlink -f "$2")
 # NAME|what the broken module does|text of net/rdst/cache.rs|its replacement
 MUTANTS=(
 	"genid|serves entries cached before a routing change (ignores rt_genid_ipv4)|if e.genid() == genid|if e.genid() == e.genid()"
-	"kernel_route|serves entries whose kernel route went obsolete (a redirect or PMTU accepted after caching)|f.kernel_route.obsolete() == obsolete::FORCE_CHK|f.kernel_route.obsolete() == f.kernel_route.obsolete()"
+	"fnhe_seq|serves entries made before a next-hop exception changed (ignores fnhe_seq_ipv4: a redirect or PMTU accepted after caching, updated in place)|&& f.fnhe_seq == fnhe_seq|&& f.fnhe_seq == f.fnhe_seq"
 )
+# (No mutant ignores the held kernel route's obsolete mark: every change the
+# differential test makes that marks it, an exception created, also bumps
+# fnhe_seq; what only the mark shows, a nexthop freed without a flush, the
+# test does not make.)
 
 : > "$out/list.new"
 for m in "${MUTANTS[@]}"; do

@@ -141,6 +141,16 @@ impl Dst {
         !unsafe { core::ptr::read_volatile(&raw const self.raw().rt_uncached_list) }.is_null()
     }
 
+    /// When the entry expires (jiffies), 0 for never. IPv4 sets it on a route that carries a
+    /// next-hop exception (a learned PMTU or an accepted redirect); `fill_route_from_fnhe`
+    /// rewrites it in place, on a route in use, whenever its exception is updated.
+    pub fn expires(&self) -> crate::time::Jiffies {
+        // SAFETY: the entry is alive (type invariant). The kernel stores `expires` (one aligned
+        // word) under `fnhe_lock` while other CPUs read it: a volatile read sees the old value
+        // or the new one.
+        unsafe { core::ptr::read_volatile(&raw const self.raw().expires) }
+    }
+
     /// The `DST_*` flags.
     pub fn flags(&self) -> u16 {
         self.raw().flags

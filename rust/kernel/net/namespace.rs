@@ -55,6 +55,16 @@ impl Net {
         unsafe { bindings::rt_genid_ipv4(self.as_ptr()) }
     }
 
+    /// The count of IPv4 next-hop exception changes (`fnhe_seq_ipv4`, patch `ipv4: route: count
+    /// next-hop exception changes per namespace`): it changes after a learned PMTU or an
+    /// accepted redirect is recorded, with acquire ordering, so that a route looked up after
+    /// reading it sees every exception counted up to the value read.
+    #[inline]
+    pub fn fnhe_seq_ipv4(&self) -> i32 {
+        // SAFETY: the namespace is alive (type invariant).
+        unsafe { bindings::fnhe_seq_ipv4(self.as_ptr()) }
+    }
+
     /// Whether the IPv4 policy rules look at L4 fields (ports), so that the route of a packet
     /// may depend on more than its addresses, TOS, mark and input interface.
     pub fn fib4_rules_need_l4(&self) -> bool {

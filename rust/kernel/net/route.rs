@@ -59,8 +59,10 @@ impl Rtable {
     }
 
     pub(crate) fn raw(&self) -> &bindings::rtable {
-        // SAFETY: alive (type invariant); the decision fields are written before the route is
-        // published and not changed afterwards, except `dst` fields read through `Dst`.
+        // SAFETY: alive (type invariant). The decision fields are written before the route is
+        // published; only a route bound to a next-hop exception has some rewritten later, in
+        // place (`fill_route_from_fnhe`: PMTU, gateway, `RTCF_REDIRECTED`, `dst.expires`), and
+        // a reader that must see such a change reads `dst.expires` through [`Dst::expires`].
         unsafe { &*self.0.get() }
     }
 
@@ -137,9 +139,9 @@ impl Rtable {
         !self.dst().on_uncached_list()
     }
 
-    /// When the route expires (jiffies), 0 for never.
+    /// When the route expires (jiffies), 0 for never ([`Dst::expires`]).
     pub fn expires(&self) -> crate::time::Jiffies {
-        self.raw().dst.expires
+        self.dst().expires()
     }
 
     /// The output device.

@@ -11,7 +11,8 @@ nothing else), send it twice again; then, each time after the flows were
 cached, change what decides a route without a FIB change (ICMP redirects
 and fragmentation-needed errors the router accepts, IPv4 device settings by
 sysctl and by rtnetlink, the egress losing and regaining its carrier with
-ignore_routes_with_linkdown flipped) and send it twice more, three times.
+ignore_routes_with_linkdown flipped, a route cache flush and the same
+errors again) and send it twice more, three or four times.
 Record every packet's fate: which receiver got it with which TTL and
 next-hop MAC, and which ICMP error came back to the sender.  Do it with
 rdst loaded and without it: the fates must be identical.  On a mismatch, print the seed and the first packets that
@@ -402,14 +403,16 @@ def setting(way, dev, name, value):
 
 def after_caching(rng, pkts):
     """What changes a decision after flows are cached, without a FIB or rule
-    change: (the base configuration's extra commands, three more phases of
+    change: (the base configuration's extra commands, three or four more phases of
     (namespace, command) events).  Phase 4: ICMP redirects from the current
     gateways and fragmentation-needed errors the router accepts (next-hop
     exceptions: no flush, no generation bump), with ip_forward_use_pmtu 0 or
     1, one destination's route with a locked MTU; phase 5: IPv4 device
     settings input routing reads, by sysctl or by rtnetlink, and the egress
     rtr1 losing its carrier with ignore_routes_with_linkdown set or not;
-    phase 6: each setting changed again the other way, the carrier back."""
+    phase 6: each setting changed again the other way, the carrier back;
+    with p=1/2, the route cache flushed in phase 5 and a phase 7 of the
+    errors of phase 4 again."""
     dsts = sorted({p["dst"] for p in pkts if p["dst"].startswith("10.")})
     chosen = rng.sample(dsts, min(5, len(dsts)))
     base = [f"ip route replace {chosen[0]}/32 via 198.51.100.2 mtu lock 1400"] if chosen else []
@@ -441,7 +444,17 @@ def after_caching(rng, pkts):
                   ("rtr", setting(way, "rtr1", "ignore_routes_with_linkdown", ignore))]
         back += [("rtr", setting(way, "rtr1", "ignore_routes_with_linkdown", 1 - ignore)),
                  ("r1", "ip link set r0 up")]
-    return base, [icmp, flips, back]
+    phases = [icmp, flips, back]
+    if rng.random() < 0.5 and len(icmp) > 1:
+        # The route cache flushed (`ipv4_sysctl_rtcache_flush` bumps the
+        # exceptions' generation too): the next packets to an exception's
+        # destination get a route bound to the reset exception, with none of
+        # its fields.  The same errors again, in a phase of their own (any
+        # flush after them would hide what they do), then update that route
+        # in place (`fill_route_from_fnhe`), marking nothing obsolete.
+        flips.append(("rtr", "ip route flush cache"))
+        phases.append(icmp[1:])
+    return base, phases
 
 
 def make_packets(rng, prefixes):

@@ -10,8 +10,9 @@
 source "$(dirname "$(readlink -f "$0")")/rdst_lib.sh"
 
 # Seed 1 loses the egress carrier with ignore_routes_with_linkdown set, 3
-# has redirects accepted after caching, 14 a path MTU learned with
-# ip_forward_use_pmtu=1 (phases 4-6, rdst_diff.py).
+# has redirects accepted after caching, and again after a route cache flush
+# (phase 7: the exceptions updated in place), 14 a path MTU learned with
+# ip_forward_use_pmtu=1 (phases 4-7, rdst_diff.py).
 seeds=${RDST_DIFF_SEEDS:-"1 3 14"}
 if [ -n "${RDST_DIFF_COUNT:-}" ]; then
 	base=${RDST_DIFF_BASE:-$RANDOM}
