@@ -423,6 +423,8 @@ sk_assign_load()
 	local obj=$DIR/sk_assign.bpf.o tmp= rc
 
 	if [ ! "$obj" -nt "$DIR/sk_assign.bpf.c" ]; then
+		# (make check builds it on the host: this costs 17 s and more here)
+		ktap_print_msg "sk_assign.bpf.o not built (the Makefile's TEST_GEN_FILES): compiling it"
 		tmp=$(mktemp --suffix=.o)
 		obj=$tmp
 		clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
