@@ -26,15 +26,14 @@ EXITED = re.compile(r"^# (.*) exited with status (\d+)$")
 # guest-check.sh's times: the boot, each suite, the mutants, the docs.
 TOOK = re.compile(r"^# (boot|mutants|docs|\S+/\S+) took (\d+) s$")
 # Seconds each part took on the reference host: the README's run of
-# 2026-12-01 (2 cores, TCG; the debug kernel built from an empty cache).
+# 2026-12-03 (2 cores, TCG; the debug kernel built from an empty cache, the
+# suites with the guest's root cached).
 REFERENCE = {
-    "debug kernel build": 1397, "guest run": 2564, "boot": 83,
-    "rdst/rdst_module.sh": 116, "rdst/rdst_forwarding.sh": 385,
-    "rdst/rdst_differential.sh": 101, "rdst/rdst_fuzz.sh": 85,
-    "rdst/rdst_tracing.sh": 779, "rdst/rdst_kernel_peers.sh": 453,
-    "mutants": 471, "docs": 59,
-    # The same host, 2026-12-02: the bridge suite's first run.
-    "rdst/rdst_bridge.sh": 99,
+    "debug kernel build": 900, "guest run": 967, "boot": 41,
+    "rdst/rdst_module.sh": 48, "rdst/rdst_forwarding.sh": 214,
+    "rdst/rdst_bridge.sh": 50, "rdst/rdst_differential.sh": 60,
+    "rdst/rdst_fuzz.sh": 42, "rdst/rdst_tracing.sh": 210,
+    "rdst/rdst_kernel_peers.sh": 180, "mutants": 81, "docs": 17,
 }
 # What a healthy kernel never logs.  Each pattern names the class of report.
 SPLATS = [
