@@ -307,14 +307,15 @@ impl NetCache {
         let before = skb.ipcb_flags();
         let rt = match route::input_noref(skb, flow.daddr, flow.saddr, tos, rcu) {
             Ok(rt) => rt,
-            Err(e) => {
-                // Drop the packet as `ip_rcv_finish_core` would, rather than have the kernel
-                // look the route up (and count its failure) a second time.
-                if e == EXDEV {
-                    net.count_rp_filter_drop();
-                }
+            Err(_) => {
+                // Not dropped here: the kernel routes the packet itself. Received in a list
+                // (`ip_list_rcv_finish`), a packet with the destination and TOS of the one
+                // before it takes that one's forwarded route without `fib_validate_source`
+                // (`ip_route_use_hint`), so a source rp_filter refuses can still be forwarded;
+                // otherwise the kernel's own lookup fails again and the packet is dropped with
+                // the kernel's reason and counters.
                 self.decline(flow, Decline::RouteError);
-                return Verdict::Drop;
+                return Verdict::Accept;
             }
         };
         let added = skb.ipcb_flags() & !before;

@@ -60,7 +60,8 @@ declines! {
     /// The kernel did not keep its route in the next hop for later packets (it could not
     /// cache it, or replaced it meanwhile): nothing would tell a copy that it went stale.
     Uncached => "uncached",
-    /// The kernel's lookup failed: the packet was dropped as the kernel drops it.
+    /// The kernel's lookup failed: the kernel routes the packet itself (and drops it, unless
+    /// the list-receive route hint forwards it).
     RouteError => "route_error",
     /// Routing changed while the decision was being made.
     Race => "race",

@@ -146,11 +146,6 @@ bool rust_helper_fib4_rules_need_l4(const struct net *net)
 #endif
 }
 
-void rust_helper_net_inc_iprpfilter(struct net *net)
-{
-	__NET_INC_STATS(net, LINUX_MIB_IPRPFILTER);
-}
-
 /* net, net_device */
 
 void *rust_helper_net_generic(const struct net *net, unsigned int id)

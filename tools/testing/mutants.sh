@@ -26,8 +26,9 @@ MUTANTS=(
 )
 # (No mutant ignores the held kernel route's obsolete mark: every change the
 # differential test makes that marks it, an exception created, also bumps
-# fnhe_seq; what only the mark shows, a nexthop freed without a flush, the
-# test does not make.)
+# fnhe_seq, and a nexthop replaced under a group, whose old routes are
+# marked a grace period later, flushes with patch 0013: the mark is the
+# kernel's own signal, kept for what no count shows.)
 
 : > "$out/list.new"
 for m in "${MUTANTS[@]}"; do

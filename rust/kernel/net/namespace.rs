@@ -72,13 +72,6 @@ impl Net {
         unsafe { bindings::fib4_rules_need_l4(self.as_ptr()) }
     }
 
-    /// Counts an rp_filter drop in the namespace's `IPRPFilter` SNMP counter, as
-    /// `ip_rcv_finish_core` does.
-    pub fn count_rp_filter_drop(&self) {
-        // SAFETY: the namespace is alive; the counter is per-CPU and safe in any context.
-        unsafe { bindings::net_inc_iprpfilter(self.as_ptr()) }
-    }
-
     /// The namespace's inode number, a stable name for it in logs.
     pub fn inum(&self) -> u32 {
         // SAFETY: `ns.inum` is set at creation and never changes.

@@ -32,6 +32,7 @@ differential test ran already: only their runs with rdst are new).
 Usage: rdst_diff.py [--load CMD] [--unload CMD] [--fuzz] [--kernel-results DIR] SEED...
        rdst_diff.py --devconf DEV SETTING VALUE   (one setting by rtnetlink, for
                                                    the other suites)
+       rdst_diff.py --replace-nexthop-then-send ROUTER_NS SENDER_NS ID GATEWAY DEV SRC DST COUNT
 """
 import ctypes
 import json
@@ -250,6 +251,37 @@ def devconf_rtnetlink(dev, setting, value):
         error = struct.unpack("=i", s.recv(4096)[16:20])[0]
     if error:
         raise OSError(-error, f"RTM_SETLINK {dev} {setting}={value}")
+
+
+def replace_nexthop_then_send(router, sender, nh_id, gateway, dev, src, dst, count):
+    """In ROUTER, replace nexthop NH_ID by one via GATEWAY on DEV (RTM_NEWNEXTHOP
+    with NLM_F_REPLACE, as `ip nexthop replace` sends it); the moment the
+    kernel acknowledges it, send COUNT UDP packets SRC -> DST from SENDER.
+    No process starts in between: whatever the replace leaves to an RCU grace
+    period has not happened yet when the packets reach the router."""
+    RTM_NEWNEXTHOP, NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE = 104, 1, 4, 0x100
+    NHA_ID, NHA_OIF, NHA_GATEWAY = 1, 5, 6
+
+    def attr(kind, payload):
+        return struct.pack("=HH", 4 + len(payload), kind) + payload
+
+    tx = socket_in(sender, socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    with InNs(router):
+        body = struct.pack("=BBBBI", socket.AF_INET, 0, 3, 0, 0)  # RTPROT_BOOT, as ip
+        body += attr(NHA_ID, struct.pack("=I", nh_id))
+        body += attr(NHA_OIF, struct.pack("=I", socket.if_nametoindex(dev)))
+        body += attr(NHA_GATEWAY, socket.inet_aton(gateway))
+        nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    pkts = [packet(dict(src=src, dst=dst, size=64, df=0, tos=0, ttl=64, id=i))
+            for i in range(count)]
+    with nl, tx:
+        nl.send(struct.pack("=IHHII", 16 + len(body), RTM_NEWNEXTHOP,
+                            NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE, 1, 0) + body)
+        error = struct.unpack("=i", nl.recv(4096)[16:20])[0]
+        if error:
+            raise OSError(-error, f"RTM_NEWNEXTHOP id {nh_id} via {gateway} dev {dev}")
+        for p in pkts:
+            tx.sendto(p, (dst, 0))
 
 
 # --- the test ---------------------------------------------------------------
@@ -741,6 +773,10 @@ def main():
     args = sys.argv[1:]
     if args[:1] == ["--devconf"]:
         devconf_rtnetlink(args[1], args[2], int(args[3]))
+        return 0
+    if args[:1] == ["--replace-nexthop-then-send"]:
+        router, sender, nh_id, gateway, dev, src, dst, count = args[1:]
+        replace_nexthop_then_send(router, sender, int(nh_id), gateway, dev, src, dst, int(count))
         return 0
     load, unload, fuzz, kernel_results = "true", "true", False, None
     while args and args[0].startswith("--"):

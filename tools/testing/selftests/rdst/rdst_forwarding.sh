@@ -11,6 +11,7 @@ ALL_TESTS="
 	route_change_invalidates
 	rule_change_invalidates
 	device_down_up_invalidates
+	nexthop_member_replace_moves_flow
 	forwarding_sysctl_invalidates
 	rp_filter_sysctl_invalidates
 	linkdown_sysctl_invalidates
@@ -19,6 +20,7 @@ ALL_TESTS="
 	ttl_exceeded_same_icmp
 	unreachable_same_icmp
 	redirect_same_icmp
+	list_receive_hint_same
 	declines_counted
 	declines_by_origin_rule_route_device
 	declines_by_socket_tunnel_exception
@@ -126,6 +128,69 @@ device_down_up_invalidates()
 	slowwait 30 ping_ok 198.51.100.2 1
 	check_err $? "ping fails after the device came back"
 	log_test "device down/up invalidates cached decisions"
+}
+
+# udp_out NS: the UDP packets NS has sent out of fb0 and out of rtr1, as
+# "fb0 N, rtr1 M", counted by the rdst_nh table nexthop_member_replace_moves_flow
+# sets up.
+udp_out()
+{
+	ns_exec "$1" nft list chain ip rdst_nh post |
+		awk '/oifname/ { for (i = 1; i < NF; i++) {
+				if ($i == "oifname") dev = $(i + 1)
+				if ($i == "packets") n[dev] = $(i + 1) } }
+			END { printf "fb0 %d, rtr1 %d", n["\"fb0\""], n["\"rtr1\""] }'
+}
+
+# A nexthop replaced in the group a route uses: the kernel's next lookup
+# takes the new one at once, while the routes cached from the old one are
+# marked dead only when it is freed, an RCU grace period later (patch 0013
+# flushes).  One process replaces it and sends the packets the moment the
+# kernel acknowledges, so that they arrive as early as they can.  With rdst
+# and without it, every packet must take the new nexthop.
+nexthop_member_replace_moves_flow()
+{
+	local way out result=
+
+	ip -n "$RTR" -batch - <<-EOF
+		link add fb0 type dummy
+		addr add 10.77.0.1/24 dev fb0
+		link set fb0 up
+		neigh add 10.77.0.2 lladdr 02:00:00:00:77:02 dev fb0 nud permanent
+	EOF
+	for way in with without; do
+		ns_exec "$RTR" nft -f - <<-EOF
+			table ip rdst_nh {
+				chain post {
+					type filter hook postrouting priority 0;
+					meta l4proto udp oifname "fb0" counter
+					meta l4proto udp oifname "rtr1" counter
+				}
+			}
+		EOF
+		ip -n "$RTR" -batch - <<-EOF
+			nexthop add id 71 via 198.51.100.2 dev rtr1
+			nexthop add id 70 group 71
+			route replace 203.0.113.0/24 nhid 70
+		EOF
+		# Cached on the flow's second packet.
+		ping_ok 203.0.113.1 3
+		check_err $? "ping through the nexthop group failed $way rdst"
+		ns_exec "$SND" python3 -I -S "$DIR/rdst_diff.py" --replace-nexthop-then-send \
+			"$RTR" "$SND" 71 10.77.0.2 fb0 192.0.2.2 203.0.113.1 20
+		check_err $? "replacing nexthop 71 failed"
+		out=$(udp_out "$RTR")
+		result+="; $way rdst: $out"
+		[ "$out" = "fb0 20, rtr1 0" ]
+		check_err $? "of 20 packets sent after the replace, $out $way rdst"
+		ns_exec "$RTR" nft delete table ip rdst_nh
+		ip -n "$RTR" route replace 203.0.113.0/24 via 198.51.100.2
+		ip -n "$RTR" nexthop flush >/dev/null
+		[ "$way" = with ] && rdst_unload
+	done
+	rdst_load
+	ip -n "$RTR" link del fb0
+	log_test "a nexthop replaced in a route's group moves the flow at once (${result#; })"
 }
 
 forwarding_sysctl_invalidates()
@@ -301,10 +366,11 @@ unreachable_same_icmp()
 	log_test "unreachable/prohibit: same ICMP errors with and without rdst"
 }
 
-# icmp_counter NS FIELD: the namespace's Icmp FIELD counter (/proc/net/snmp).
-icmp_counter()
+# snmp_counter NS GROUP FIELD: the namespace's GROUP FIELD counter
+# (/proc/net/snmp), e.g. Ip ForwDatagrams.
+snmp_counter()
 {
-	ns_exec "$1" awk -v f="$2" '/^Icmp:/ {
+	ns_exec "$1" awk -v g="$2:" -v f="$3" '$1 == g {
 		if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c[f] }' /proc/net/snmp
 }
 
@@ -315,9 +381,9 @@ redirects_for()
 {
 	local n0
 
-	n0=$(icmp_counter "$RTR" OutRedirects)
+	n0=$(snmp_counter "$RTR" Icmp OutRedirects)
 	ns_exec "$SND" ping -n -q -c 5 -i 0.5 -W 1 -I "$1" 198.18.0.1 >/dev/null 2>&1
-	echo $(( $(icmp_counter "$RTR" OutRedirects) - n0 ))
+	echo $(( $(snmp_counter "$RTR" Icmp OutRedirects) - n0 ))
 }
 
 # A packet the router sends back out of the interface it came in on, to a
@@ -348,6 +414,63 @@ redirect_same_icmp()
 	ip -n "$SND" addr del 192.0.2.10/24 dev snd0
 	ip -n "$SND" addr del 192.0.2.11/24 dev snd0
 	log_test "redirect: same ICMP redirects with and without rdst ($with)"
+}
+
+# hint_fates HOW: a packet from the sender's own address and one from a
+# source strict rp_filter refuses, both to the same destination, sent
+# TOGETHER (held by a plug qdisc on the sender, then released in one go:
+# the router's ingress receives them through NAPI in one list) or ALONE;
+# what the router forwarded and what its rp_filter dropped.
+hint_fates()
+{
+	local how=$1 fwd0 rpf0
+
+	fwd0=$(snmp_counter "$RTR" Ip ForwDatagrams)
+	rpf0=$(rpf_drops "$RTR")
+	[ "$how" = together ] && tc -n "$SND" qdisc add dev snd0 root plug limit 100000
+	send_udp 203.0.113.77 192.0.2.2 10.99.0.1
+	if [ "$how" = together ]; then
+		tc -n "$SND" qdisc change dev snd0 root plug release_indefinite
+		tc -n "$SND" qdisc del dev snd0 root
+	fi
+	sleep 0.3
+	echo "$how: forwarded $(( $(snmp_counter "$RTR" Ip ForwDatagrams) - fwd0 ))," \
+		"rp_filter dropped $(( $(rpf_drops "$RTR") - rpf0 ))"
+}
+
+# ip_list_rcv_finish gives a packet received in a list with the destination
+# and TOS of the one before it that one's route (ip_route_use_hint), which
+# for a forwarded route skips fib_validate_source: the source strict
+# rp_filter refuses is forwarded when it follows a valid one in a list, and
+# dropped alone.  rdst serves the first by its own key and must leave the
+# second to the kernel.  GRO on the router's ingress gives it a NAPI
+# instance; veth hands it a sender's packets only with TSO off on the
+# sender (veth_skb_is_eligible_for_gro), else they take netif_rx one by one.
+list_receive_hint_same()
+{
+	local mac with without expect
+
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.rtr0.rp_filter=1
+	ns_exec "$RTR" ethtool -K rtr0 gro on
+	ns_exec "$SND" ethtool -K snd0 tso off
+	# The sender's neighbour stays resolved: packets waiting for ARP would
+	# leave one by one when the answer comes, not in one go from the qdisc.
+	mac=$(ip -n "$RTR" link show rtr0 | awk '/link\/ether/ { print $2 }')
+	ip -n "$SND" neigh replace 192.0.2.1 lladdr "$mac" dev snd0 nud permanent
+	with="$(hint_fates together); $(hint_fates alone)"
+	rdst_unload
+	without="$(hint_fates together); $(hint_fates alone)"
+	rdst_load
+	ip -n "$SND" neigh del 192.0.2.1 dev snd0
+	ns_exec "$SND" ethtool -K snd0 tso on
+	ns_exec "$RTR" ethtool -K rtr0 gro off
+	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=0
+	expect="together: forwarded 2, rp_filter dropped 0; alone: forwarded 1, rp_filter dropped 1"
+	[ "$without" = "$expect" ]
+	check_err $? "without rdst [$without], not [$expect]: the kernel took no route hint"
+	[ "$with" = "$without" ]
+	check_err $? "with rdst [$with], without [$without]"
+	log_test "list receive: the kernel's route hint forwards the same with and without rdst"
 }
 
 # declined_by NAME REASON CMD...: CMD's packets raise decline_REASON.
