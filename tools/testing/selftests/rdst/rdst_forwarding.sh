@@ -6,7 +6,11 @@
 # ICMP errors and drops are the same with and without rdst, and faults
 # (device unregister, rmmod under traffic, a flood of flows) stay bounded.
 
+# list_receive_hint_same first: the kernel's route hint is off for good in
+# a namespace that ever had a policy rule (fib_has_custom_rules is never
+# cleared), and rule_change_invalidates adds one.
 ALL_TESTS="
+	list_receive_hint_same
 	forwarding_served_from_cache
 	route_change_invalidates
 	rule_change_invalidates
@@ -20,7 +24,6 @@ ALL_TESTS="
 	ttl_exceeded_same_icmp
 	unreachable_same_icmp
 	redirect_same_icmp
-	list_receive_hint_same
 	declines_counted
 	declines_by_origin_rule_route_device
 	declines_by_socket_tunnel_exception
@@ -467,7 +470,7 @@ list_receive_hint_same()
 	ns_exec "$RTR" sysctl -qw net.ipv4.conf.rtr0.rp_filter=0
 	expect="together: forwarded 2, rp_filter dropped 0; alone: forwarded 1, rp_filter dropped 1"
 	[ "$without" = "$expect" ]
-	check_err $? "without rdst [$without], not [$expect]: the kernel took no route hint"
+	check_err $? "without rdst [$without], not [$expect]: the kernel took no route hint (had the router a policy rule before?)"
 	[ "$with" = "$without" ]
 	check_err $? "with rdst [$with], without [$without]"
 	log_test "list receive: the kernel's route hint forwards the same with and without rdst"
