@@ -232,54 +232,57 @@ DEVCONF = {"forwarding": (1, [0, 1]), "accept_redirects": (4, [0, 1]),
            "bc_forwarding": (32, [0, 1])}
 
 
+def rtnl_attr(kind, payload):
+    """A netlink attribute, padded to 4 bytes."""
+    n = 4 + len(payload)
+    return struct.pack("=HH", n, kind) + payload + bytes(-n % 4)
+
+
+def rtnl_request(sock, msg_type, flags, body, what):
+    """Send one rtnetlink request with NLM_F_REQUEST | NLM_F_ACK | FLAGS on SOCK
+    and wait for its acknowledgement; a refusal raises OSError naming WHAT."""
+    NLM_F_REQUEST, NLM_F_ACK = 1, 4
+    sock.send(struct.pack("=IHHII", 16 + len(body), msg_type,
+                          NLM_F_REQUEST | NLM_F_ACK | flags, 1, 0) + body)
+    error = struct.unpack("=i", sock.recv(4096)[16:20])[0]
+    if error:
+        raise OSError(-error, what)
+
+
 def devconf_rtnetlink(dev, setting, value):
     """net.ipv4.conf.DEV.SETTING = VALUE by rtnetlink (RTM_SETLINK with
     IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF, which `ip` cannot send), in the
     thread's namespace."""
-    IFLA_AF_SPEC, IFLA_INET_CONF, RTM_SETLINK, NLM_F_REQUEST, NLM_F_ACK = 26, 1, 19, 1, 4
-
-    def attr(kind, payload):
-        n = 4 + len(payload)
-        return struct.pack("=HH", n, kind) + payload + bytes(-n % 4)
+    IFLA_AF_SPEC, IFLA_INET_CONF, RTM_SETLINK = 26, 1, 19
 
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, socket.if_nametoindex(dev), 0, 0)
-    body += attr(IFLA_AF_SPEC, attr(socket.AF_INET, attr(IFLA_INET_CONF, attr(
+    body += rtnl_attr(IFLA_AF_SPEC, rtnl_attr(socket.AF_INET, rtnl_attr(IFLA_INET_CONF, rtnl_attr(
         DEVCONF[setting][0], struct.pack("=I", value)))))
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as s:
-        s.send(struct.pack("=IHHII", 16 + len(body), RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0)
-               + body)
-        error = struct.unpack("=i", s.recv(4096)[16:20])[0]
-    if error:
-        raise OSError(-error, f"RTM_SETLINK {dev} {setting}={value}")
+        rtnl_request(s, RTM_SETLINK, 0, body, f"RTM_SETLINK {dev} {setting}={value}")
 
 
 def replace_nexthop_then_send(router, sender, nh_id, gateway, dev, src, dst, count):
     """In ROUTER, replace nexthop NH_ID by one via GATEWAY on DEV (RTM_NEWNEXTHOP
     with NLM_F_REPLACE, as `ip nexthop replace` sends it); the moment the
     kernel acknowledges it, send COUNT UDP packets SRC -> DST from SENDER.
-    No process starts in between: whatever the replace leaves to an RCU grace
-    period has not happened yet when the packets reach the router."""
-    RTM_NEWNEXTHOP, NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE = 104, 1, 4, 0x100
+    No process starts in between, so the packets reach the router as soon
+    after the replace as they can."""
+    RTM_NEWNEXTHOP, NLM_F_REPLACE = 104, 0x100
     NHA_ID, NHA_OIF, NHA_GATEWAY = 1, 5, 6
-
-    def attr(kind, payload):
-        return struct.pack("=HH", 4 + len(payload), kind) + payload
 
     tx = socket_in(sender, socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     with InNs(router):
         body = struct.pack("=BBBBI", socket.AF_INET, 0, 3, 0, 0)  # RTPROT_BOOT, as ip
-        body += attr(NHA_ID, struct.pack("=I", nh_id))
-        body += attr(NHA_OIF, struct.pack("=I", socket.if_nametoindex(dev)))
-        body += attr(NHA_GATEWAY, socket.inet_aton(gateway))
+        body += rtnl_attr(NHA_ID, struct.pack("=I", nh_id))
+        body += rtnl_attr(NHA_OIF, struct.pack("=I", socket.if_nametoindex(dev)))
+        body += rtnl_attr(NHA_GATEWAY, socket.inet_aton(gateway))
         nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
     pkts = [packet(dict(src=src, dst=dst, size=64, df=0, tos=0, ttl=64, id=i))
             for i in range(count)]
     with nl, tx:
-        nl.send(struct.pack("=IHHII", 16 + len(body), RTM_NEWNEXTHOP,
-                            NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE, 1, 0) + body)
-        error = struct.unpack("=i", nl.recv(4096)[16:20])[0]
-        if error:
-            raise OSError(-error, f"RTM_NEWNEXTHOP id {nh_id} via {gateway} dev {dev}")
+        rtnl_request(nl, RTM_NEWNEXTHOP, NLM_F_REPLACE, body,
+                     f"RTM_NEWNEXTHOP id {nh_id} via {gateway} dev {dev}")
         for p in pkts:
             tx.sendto(p, (dst, 0))
 
