@@ -100,8 +100,8 @@ pub(crate) struct RouteOps;
 impl DstOps for RouteOps {
     type Data = CachedFlow;
 
-    fn gc(reg: &Registration<Self>) {
-        if let Some(cache) = NetCache::of(reg.net()) {
+    fn gc(reg: &Registration<Self>, rcu: &rcu::Guard) {
+        if let Some(cache) = NetCache::of(reg.net(), rcu) {
             cache.collect();
         }
     }
@@ -110,7 +110,9 @@ impl DstOps for RouteOps {
 /// The cache of one namespace.
 #[pin_data(PinnedDrop)]
 pub(crate) struct NetCache {
-    // Dropped first: no periodic run, no packets, no readers of the file, then the entries.
+    // When the cache is dropped, packets, the periodic job and readers of the file no longer
+    // find it (`PernetData::of`: the namespace's `pre_exit` and a grace period came first);
+    // the fields go in this order so that none of them runs for nothing meanwhile.
     #[pin]
     expire: Periodic<NetCache>,
     #[pin]
@@ -172,15 +174,16 @@ impl PernetData for NetCache {
 #[pinned_drop]
 impl PinnedDrop for NetCache {
     fn drop(self: Pin<&mut Self>) {
-        // Hand the entries to the garbage list, so that an unregistering device finds them
-        // there; the fields then go in order: hook, file, table, and the registration, which
-        // waits for the entries' holders.
+        // Hand the entries to the garbage list, so that a device still unregistering finds
+        // them there. Hooks may still be registered, but none has the cache (see `expire`);
+        // the fields then go in order: hook, file, table, and the registration, which waits
+        // for the entries' holders.
         self.flush();
     }
 }
 
 impl PernetPeriodic for NetCache {
-    fn periodic(&self) {
+    fn periodic(&self, _rcu: &rcu::Guard) {
         self.expire();
     }
 }
@@ -360,7 +363,7 @@ impl NetCache {
             ipcb: added & (ipskb::DOREDIRECT | ipskb::NOPOLICY),
             kernel_route,
         };
-        match self.dst.alloc_from(rt, genid, cached) {
+        match self.dst.alloc_from(rt, genid, cached, rcu) {
             Ok(entry) => self.insert(entry, hash, flow),
             Err(_) => self.stats.inc(idx::ALLOC_FAILURES),
         }

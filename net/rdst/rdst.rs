@@ -14,7 +14,7 @@
 use kernel::{
     c_str,
     net::{
-        device::{Event, NetDevice, Notifier, NotifierHandler},
+        device::{Event, NetDevice, Notifier, NotifierHandler, Rtnl},
         dst_ops::{self, Entry},
         namespace::{PernetData, PernetId, Subsys},
     },
@@ -111,15 +111,19 @@ static NET_ID: PernetId<NetCache> = PernetId::new();
 struct DeviceEvents;
 
 impl NotifierHandler for DeviceEvents {
-    fn event(event: Event, dev: &NetDevice) {
-        if let Some(cache) = NetCache::of(dev.net()) {
+    fn event(event: Event, dev: &NetDevice, rtnl: &Rtnl) {
+        // Under RTNL the cache is found until its namespace's exit, later than packets find
+        // it: a dying namespace unregisters its devices in between, and their references
+        // come back from here.
+        if let Some(cache) = NetCache::of_rtnl(dev.net(), rtnl) {
             cache.device_event(event, dev);
         }
     }
 }
 
 struct Rdst {
-    // Dropped in this order: no more device events, then every namespace's cache.
+    // Dropped in this order: no more device events, then every namespace's cache. (Either
+    // order is sound: a cache's exit takes RTNL before the notifier's events lose it.)
     _notifier: Pin<KBox<Notifier<DeviceEvents>>>,
     _subsys: Pin<KBox<Subsys<NetCache>>>,
 }

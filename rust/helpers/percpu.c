@@ -23,3 +23,8 @@ unsigned int rust_helper_cpumask_next_possible(int n)
 {
 	return cpumask_next(n, cpu_possible_mask);
 }
+
+bool rust_helper_cpu_is_possible(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_possible(cpu);
+}

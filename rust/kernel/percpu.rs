@@ -64,12 +64,13 @@ impl<const N: usize> Counters<N> {
     }
 
     /// Reads counter `idx` of `cpu`.
-    pub fn get(&self, cpu: u32, idx: usize) -> u64 {
+    pub fn get(&self, cpu: PossibleCpu, idx: usize) -> u64 {
         if idx >= N {
             return 0;
         }
-        // SAFETY: `base` is live, `idx` is in bounds and `cpu` comes from `possible_cpus`.
-        unsafe { bindings::per_cpu_ulong(self.base.as_ptr(), idx, cpu) as u64 }
+        // SAFETY: `base` is live, `idx` is in bounds and `cpu` is possible (`PossibleCpu`'s
+        // invariant), so it has a per-CPU area.
+        unsafe { bindings::per_cpu_ulong(self.base.as_ptr(), idx, cpu.as_u32()) as u64 }
     }
 
     /// Sums counter `idx` over every possible CPU.
@@ -85,8 +86,43 @@ impl<const N: usize> Drop for Counters<N> {
     }
 }
 
+/// The number of a possible CPU (in `cpu_possible_mask`): one that has per-CPU areas.
+///
+/// Like upstream's `kernel::cpu::CpuId`, but for `per_cpu_ptr` the bound is the possible mask,
+/// not `nr_cpu_ids` (the mask may have holes below it).
+///
+/// # Invariants
+///
+/// The number is set in `cpu_possible_mask`, which does not change after boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PossibleCpu(u32);
+
+impl PossibleCpu {
+    /// `cpu`, if it is possible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::percpu::{possible_cpus, PossibleCpu};
+    ///
+    /// let first = possible_cpus().next().unwrap();
+    /// assert_eq!(PossibleCpu::new(first.as_u32()), Some(first));
+    /// assert_eq!(PossibleCpu::new(u32::MAX), None);
+    /// ```
+    pub fn new(cpu: u32) -> Option<Self> {
+        // SAFETY: `cpu_possible_mask` is readable from any context; any number may be tested.
+        // INVARIANT: checked here.
+        unsafe { bindings::cpu_is_possible(cpu) }.then_some(Self(cpu))
+    }
+
+    /// The CPU's number.
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+}
+
 /// Iterates over the possible CPUs (`for_each_possible_cpu`).
-pub fn possible_cpus() -> impl Iterator<Item = u32> {
+pub fn possible_cpus() -> impl Iterator<Item = PossibleCpu> {
     let mut cpu: i32 = -1;
     core::iter::from_fn(move || {
         // SAFETY: `cpumask_next_possible` accepts any CPU number from -1 upwards.
@@ -96,6 +132,7 @@ pub fn possible_cpus() -> impl Iterator<Item = u32> {
             return None;
         }
         cpu = next as i32;
-        Some(next)
+        // INVARIANT: `cpumask_next_possible` returns a possible CPU below `nr_cpu_ids`.
+        Some(PossibleCpu(next))
     })
 }

@@ -102,7 +102,7 @@ impl Hook for CopyHook {
         let iph = skb.ipv4_header();
         let genid = net.dst.net().rt_genid_ipv4();
         // The kernel's own decision; the packet keeps it. A failed lookup is left to the
-        // kernel, which repeats it (rdst drops such packets itself instead).
+        // kernel, which repeats it (as rdst does).
         let Ok(rt) = route::input_noref(skb, iph.daddr, iph.saddr, iph.tos, rcu) else {
             return Verdict::Accept;
         };
@@ -113,7 +113,7 @@ impl Hook for CopyHook {
             return Verdict::Accept;
         }
         // Routes an entry cannot reproduce (lwtunnel state, own metrics) are refused.
-        let Ok(entry) = net.dst.alloc_from(rt, genid, iph.daddr) else {
+        let Ok(entry) = net.dst.alloc_from(rt, genid, iph.daddr, rcu) else {
             return Verdict::Accept;
         };
         ALLOCATED.fetch_add(1, Ordering::Relaxed);

@@ -59,6 +59,33 @@ impl NetDevice {
     }
 }
 
+/// Evidence that the current thread holds RTNL (`rtnl_lock`), the lock that serialises device
+/// registration, configuration and netdevice notifiers.
+///
+/// State borrowed for the lifetime of a `&Rtnl` stays valid while RTNL is held (see
+/// [`PernetData::of_rtnl`](super::namespace::PernetData::of_rtnl)).
+///
+/// # Invariants
+///
+/// While a `&Rtnl` exists, the current thread holds RTNL. It is neither `Send` nor `Sync`.
+pub struct Rtnl {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Rtnl {
+    /// Witnesses RTNL held by the caller's caller (a netdevice notifier, say).
+    ///
+    /// # Safety
+    ///
+    /// The current thread must hold RTNL for as long as the returned value exists.
+    pub unsafe fn assume_held() -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+}
+
 /// Device events a [`Notifier`] is told about (`NETDEV_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -94,8 +121,9 @@ impl Event {
 
 /// What a netdevice notifier does with device events.
 pub trait NotifierHandler: Sync + 'static {
-    /// Called under RTNL for every event of every device, in any namespace.
-    fn event(event: Event, dev: &NetDevice);
+    /// Called under RTNL (which `rtnl` witnesses) for every event of every device, in any
+    /// namespace.
+    fn event(event: Event, dev: &NetDevice, rtnl: &Rtnl);
 }
 
 /// A registered netdevice notifier (`register_netdevice_notifier`).
@@ -107,7 +135,7 @@ pub trait NotifierHandler: Sync + 'static {
 ///
 /// ```
 /// use core::sync::atomic::{AtomicUsize, Ordering};
-/// use kernel::net::device::{Event, NetDevice, Notifier, NotifierHandler};
+/// use kernel::net::device::{Event, NetDevice, Notifier, NotifierHandler, Rtnl};
 ///
 /// static LOOPBACK_EVENTS: AtomicUsize = AtomicUsize::new(0);
 /// static UNREGISTER_EVENTS: AtomicUsize = AtomicUsize::new(0);
@@ -115,7 +143,7 @@ pub trait NotifierHandler: Sync + 'static {
 /// struct Watch;
 ///
 /// impl NotifierHandler for Watch {
-///     fn event(event: Event, dev: &NetDevice) {
+///     fn event(event: Event, dev: &NetDevice, _rtnl: &Rtnl) {
 ///         if dev.ifindex() == 1 {
 ///             assert!(!dev.is_l3mdev());
 ///             LOOPBACK_EVENTS.fetch_add(1, Ordering::Relaxed);
@@ -173,7 +201,10 @@ impl<T: NotifierHandler> Notifier<T> {
         // SAFETY: netdevice notifiers receive a `netdev_notifier_info` naming a device that
         // stays allocated during the call.
         let dev = unsafe { NetDevice::from_raw(bindings::netdev_notifier_info_to_dev(ptr.cast())) };
-        T::event(Event::from_raw(event), dev);
+        // SAFETY: the netdevice notifier chain is called with RTNL held (`ASSERT_RTNL` in
+        // `call_netdevice_notifiers_info`), until the callback returns.
+        let rtnl = unsafe { Rtnl::assume_held() };
+        T::event(Event::from_raw(event), dev, &rtnl);
         bindings::NOTIFY_DONE as _
     }
 }

@@ -105,15 +105,30 @@ impl Dst {
         unsafe { &*self.as_ptr() }
     }
 
-    /// The output device.
-    pub fn dev(&self) -> &NetDevice {
-        // SAFETY: a dst holds a reference on its device for its whole life (the device becomes
-        // `blackhole_netdev` after `dev_put`, which is never freed).
+    /// The output device, valid for the RCU read-side section `_rcu` (as `dst_dev_rcu`):
+    /// `dst_dev_put` may move the entry to `blackhole_netdev` at any time and give back its
+    /// reference on the old device, which then only the grace period keeps allocated.
+    pub fn dev<'g>(&'g self, _rcu: &'g rcu::Guard) -> &'g NetDevice {
+        // SAFETY: the entry is alive (type invariant); `dev` is read once, as `READ_ONCE` in
+        // `dst_dev_rcu`. The device read stays allocated until the section ends: while the
+        // entry still points at it, the entry's reference keeps it; once `dst_dev_put` has
+        // moved the entry away, it is either still registered, or unregistering, and
+        // `unregister_netdevice_many_notify` waits for a grace period (`synchronize_net`)
+        // after the `NETDEV_UNREGISTER` notifiers, where `dst_dev_put` runs, before it lets go
+        // of the device.
         unsafe {
             NetDevice::from_raw(
                 core::ptr::read_volatile(&raw const self.raw().__bindgen_anon_1.dev).cast_const(),
             )
         }
+    }
+
+    /// Whether the entry's output device is `dev` (compares the pointer; needs no RCU section,
+    /// since nothing is dereferenced).
+    pub fn is_on(&self, dev: &NetDevice) -> bool {
+        // SAFETY: the entry is alive (type invariant); `dev` is read once (`READ_ONCE`).
+        let cur = unsafe { core::ptr::read_volatile(&raw const self.raw().__bindgen_anon_1.dev) };
+        core::ptr::eq(cur, dev.as_ptr())
     }
 
     /// The obsolete state, see [`obsolete`].

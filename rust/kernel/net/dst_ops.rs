@@ -44,7 +44,7 @@ use core::{
     cell::Cell,
     marker::PhantomData,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
 
 /// The callbacks of a `struct dst_ops` for entries carrying `Self::Data`.
@@ -86,8 +86,9 @@ pub trait DstOps: Sized + Send + Sync + 'static {
     }
 
     /// Called by `dst_alloc` when the registration has more than its `gc_thresh` entries:
-    /// should give references back so that the count goes down.
-    fn gc(_reg: &Registration<Self>) {
+    /// should give references back so that the count goes down. Runs in an RCU read-side
+    /// critical section, which `rcu` witnesses.
+    fn gc(_reg: &Registration<Self>, _rcu: &rcu::Guard) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -203,13 +204,18 @@ impl<T: DstOps> Entry<T> {
 /// # Invariants
 ///
 /// `ops` is initialised, its per-CPU entry counter (`dst_entries_init`) is live, and it stays
-/// pinned for as long as entries allocated from it exist (drop waits for them).
+/// pinned for as long as entries allocated from it exist (drop waits for them). `undestroyed`
+/// counts the entries allocated from `ops` whose `destroy` has not finished.
 #[pin_data(PinnedDrop)]
 pub struct Registration<T: DstOps> {
     #[pin]
     ops: Opaque<bindings::dst_ops>,
     slab: Arc<KmemCache<Entry<T>>>,
     net: *const bindings::net,
+    /// What teardown waits on. Not the ops' own counter: `dst_release` decrements that before
+    /// it queues `dst_destroy` (`net/core/dst.c`), so it can read 0 while an entry is still on
+    /// its way to `destroy`; this one is decremented by `destroy` itself, as its last access.
+    undestroyed: AtomicUsize,
     #[pin]
     garbage: GarbageList<T>,
 }
@@ -243,6 +249,7 @@ impl<T: DstOps> Registration<T> {
             }),
             slab,
             net: netp,
+            undestroyed: AtomicUsize::new(0),
             garbage <- GarbageList::new(),
         })
     }
@@ -277,7 +284,13 @@ impl<T: DstOps> Registration<T> {
     ///
     /// Fails with `EINVAL` for routes an entry cannot reproduce: non-IPv4, with lightweight
     /// tunnel state or with non-default metrics (whose references the entry does not take).
-    pub fn alloc_from(&self, route: &Rtable, genid: i32, data: T::Data) -> Result<ARef<Entry<T>>> {
+    pub fn alloc_from(
+        &self,
+        route: &Rtable,
+        genid: i32,
+        data: T::Data,
+        rcu: &rcu::Guard,
+    ) -> Result<ARef<Entry<T>>> {
         let src = route.raw();
         // SAFETY: a route's ops pointer is valid for the route's life (static for IPv4).
         let family = unsafe { (*src.dst.ops).family };
@@ -300,6 +313,7 @@ impl<T: DstOps> Registration<T> {
         if raw.is_null() {
             return Err(ENOMEM);
         }
+        self.undestroyed.fetch_add(1, Ordering::Relaxed);
         self.slab.account(1);
         // SAFETY: `raw` is a fresh object of `Entry<T>`'s size from our slab whose `dst_entry`
         // part `dst_alloc` initialised; the rest is written here before anyone else sees it.
@@ -337,7 +351,7 @@ impl<T: DstOps> Registration<T> {
         let entry: ARef<Entry<T>> = unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) };
         dst_trace::alloc(
             entry.dst(),
-            route.dev().ifindex(),
+            route.dev(rcu).ifindex(),
             src.rt_type as u8,
             self.entries(),
         );
@@ -361,8 +375,8 @@ impl<T: DstOps> PinnedDrop for Registration<T> {
         // held by packets in queues or sockets; wait, saying so, rather than free ops in use.
         let mut waited = 0u32;
         loop {
-            let n = self.entries();
-            if n <= 0 {
+            let n = self.undestroyed.load(Ordering::Acquire);
+            if n == 0 {
                 break;
             }
             if waited % 10 == 0 {
@@ -376,7 +390,11 @@ impl<T: DstOps> PinnedDrop for Registration<T> {
             // SAFETY: drop runs in process context (namespace exit or module unload).
             unsafe { bindings::msleep(100) };
         }
-        // The counter drops before `destroy` runs (`dst_destroy`): wait for the callbacks.
+        // The last `destroy` has returned, but `dst_destroy` still reads `ops->kmem_cachep` to
+        // free the entry after it. Entries are only destroyed from the RCU callback that
+        // `dst_release` queues (`ARef`'s release; the kernel keeps `dst_release_immediate`
+        // for its own nexthop routes and xfrm bundles): once every callback queued so far has
+        // run, nothing refers to the ops.
         rcu::rcu_barrier();
         // SAFETY: no entry refers to the ops any more; the counter was initialised in `new`.
         unsafe { bindings::dst_entries_destroy(self.ops.get()) };
@@ -432,8 +450,10 @@ impl<T: DstOps> Adapter<T> {
     }
 
     unsafe extern "C" fn gc_callback(ops: *mut bindings::dst_ops) {
+        // `dst_alloc` may be called outside a read-side section; the one entered here nests.
+        let rcu = rcu::Guard::new();
         // SAFETY: the kernel calls `gc` with the ops it allocates from, a registration's.
-        T::gc(unsafe { Registration::<T>::from_ops(ops) });
+        T::gc(unsafe { Registration::<T>::from_ops(ops) }, &rcu);
     }
 
     unsafe extern "C" fn check_callback(
@@ -497,6 +517,9 @@ impl<T: DstOps> Adapter<T> {
         // frees the memory after this returns.
         unsafe { ptr::drop_in_place(ptr::addr_of_mut!((*entry.as_mut_ptr()).data)) };
         reg.slab.account(-1);
+        // The registration may be dropped from here on (its drop then waits for this callback
+        // to return with `rcu_barrier`): `reg` is not used again.
+        reg.undestroyed.fetch_sub(1, Ordering::Release);
     }
 
     unsafe extern "C" fn ifdown_callback(
@@ -683,7 +706,7 @@ impl<T: DstOps> GarbageList<T> {
     pub fn dev_put(&self, dev: &NetDevice) -> usize {
         let mut n = 0;
         self.for_each(|e| {
-            if ptr::eq(e.dst().dev(), dev) {
+            if e.dst().is_on(dev) {
                 e.dst().dev_put();
                 n += 1;
             }
@@ -699,11 +722,14 @@ impl<T: DstOps> GarbageList<T> {
             return;
         }
         let now = jiffies();
+        let rcu = rcu::Guard::new();
         self.for_each(|e| {
             let age = jiffies_to_msecs(now.wrapping_sub(e.links.retired.get()));
+            let ifindex = e.dst().dev(&rcu).ifindex();
             // Listed entries hold no reference of the list's: every count is someone else's.
-            dst_trace::garbage(e.dst(), age, e.dst().refcount(), e.dst().dev().ifindex());
+            dst_trace::garbage(e.dst(), age, e.dst().refcount(), ifindex);
         });
+        drop(rcu);
     }
 
     /// The number of listed entries.

@@ -9,7 +9,9 @@ use crate::{
     bindings,
     error::{from_result, to_result},
     init::PinInit,
+    net::device::Rtnl,
     prelude::*,
+    sync::rcu,
     types::Opaque,
 };
 use core::{
@@ -119,6 +121,15 @@ impl<T: PernetData> Default for PernetId<T> {
 ///
 /// The kernel allocates the memory (`net_generic`) before `init` and frees it after the state is
 /// dropped, so the state is pinned; dropping it is the namespace's exit.
+///
+/// Two kinds of callers find it, and each gets it for as long as the kernel guarantees:
+///
+/// - RCU readers (packet hooks, timers, `/proc` files) through [`PernetData::of`], from the end
+///   of `init` to the namespace's `pre_exit`. The kernel waits for an RCU grace period between
+///   `pre_exit` and `exit`, so no reader still holds the state when it is dropped;
+/// - RTNL holders (netdevice notifiers) through [`PernetData::of_rtnl`], until `exit`, which
+///   takes RTNL before it drops the state. A dying namespace unregisters its devices between
+///   `pre_exit` and `exit`: their events still find the state and can release what it holds.
 pub trait PernetData: Sized + Send + Sync + 'static {
     /// What every namespace's state is built from (configuration, shared caches); owned by the
     /// [`Subsys`], which outlives all the states.
@@ -130,41 +141,72 @@ pub trait PernetData: Sized + Send + Sync + 'static {
     /// Builds the state of a new namespace (or of each existing one at registration).
     fn init<'a>(net: &'a Net, shared: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a;
 
-    /// Returns the state of `net` if it is ready: the subsystem is registered, and the state
-    /// is fully built and its exit has not begun. Callbacks registered while the state is being
-    /// built (a netfilter hook, say) get `None` until `init` has returned; callbacks that may
-    /// run during the exit must be waited for by what drops them (as
-    /// [`netfilter::Registration`](super::netfilter::Registration) does).
+    /// Returns the state of `net` to an RCU reader if it is ready: the subsystem is registered,
+    /// the state is fully built, and the namespace's exit has not begun. Callbacks registered
+    /// while the state is being built (a netfilter hook, say) get `None` until `init` has
+    /// returned. The state stays valid for the read-side critical section `_rcu` witnesses.
     #[inline]
-    fn of(net: &Net) -> Option<&Self> {
-        let id = Self::ID.get();
-        if id == 0 {
+    fn of<'g>(net: &'g Net, _rcu: &'g rcu::Guard) -> Option<&'g Self> {
+        let slot = Slot::<Self>::find(net)?;
+        // SAFETY: `slot` is valid (`find`).
+        if !unsafe { Slot::flag(slot, Flag::RcuReaders) }.load(Ordering::Acquire) {
             return None;
         }
-        // SAFETY: `id` was assigned by `register_pernet_subsys` for this type, so the
-        // namespace's slot for it, if any, is a `Slot<Self>` the kernel keeps until the
-        // namespace is freed.
-        let slot = unsafe { Slot::<Self>::of(net.as_ptr(), id) };
-        if slot.is_null() {
-            // The namespace is still being set up.
-            return None;
-        }
-        // SAFETY: `slot` is valid (above).
-        if !unsafe { Slot::ready(slot) }.load(Ordering::Acquire) {
-            return None;
-        }
-        // SAFETY: `ready` is set (Release) after the state was built and cleared before it is
-        // dropped; the state lives as long as `net`.
+        // SAFETY: the flag is set (Release) after the state was built and cleared in
+        // `pre_exit`; the kernel waits for a grace period between `pre_exit` and `exit`, and the
+        // reader is in a read-side critical section that started before the flag was read.
         Some(unsafe { &*addr_of!((*slot).data) })
     }
+
+    /// Returns the state of `net` to an RTNL holder if it is built and not yet dropped: from
+    /// the end of `init` until `exit`, later than [`PernetData::of`] finds it (the devices of a
+    /// dying namespace are unregistered in between). The state stays valid while RTNL is held.
+    #[inline]
+    fn of_rtnl<'r>(net: &'r Net, _rtnl: &'r Rtnl) -> Option<&'r Self> {
+        let slot = Slot::<Self>::find(net)?;
+        // SAFETY: `slot` is valid (`find`).
+        if !unsafe { Slot::flag(slot, Flag::RtnlHolders) }.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: the flag is set (Release) after the state was built and cleared under RTNL in
+        // `exit` before the state is dropped; the caller holds RTNL, so `exit` cannot clear it
+        // until the caller is done.
+        Some(unsafe { &*addr_of!((*slot).data) })
+    }
+}
+
+/// Which of a [`Slot`]'s readiness flags.
+#[derive(Clone, Copy)]
+enum Flag {
+    /// Read by [`PernetData::of`]; cleared in `pre_exit`.
+    RcuReaders,
+    /// Read by [`PernetData::of_rtnl`]; cleared in `exit`, under RTNL.
+    RtnlHolders,
 }
 
 /// The per-namespace memory the kernel allocates (zeroed) for a [`Subsys<T>`].
 #[repr(C)]
 struct Slot<T> {
-    /// Whether `data` is built and not being dropped.
-    ready: AtomicBool,
+    /// Whether `data` is built and RCU readers may still find it.
+    rcu_ready: AtomicBool,
+    /// Whether `data` is built and RTNL holders may still find it.
+    rtnl_ready: AtomicBool,
     data: T,
+}
+
+impl<T: PernetData> Slot<T> {
+    /// The slot of `T` in `net`, if `T`'s subsystem is registered and the namespace has one.
+    fn find(net: &Net) -> Option<*mut Self> {
+        let id = T::ID.get();
+        if id == 0 {
+            return None;
+        }
+        // SAFETY: `id` was assigned by `register_pernet_subsys` for `T`, so the namespace's
+        // slot for it, if any, is a `Slot<T>` the kernel keeps until the namespace is freed.
+        let slot = unsafe { Self::of(net.as_ptr(), id) };
+        // A null slot: the namespace is still being set up.
+        (!slot.is_null()).then_some(slot)
+    }
 }
 
 impl<T> Slot<T> {
@@ -178,14 +220,20 @@ impl<T> Slot<T> {
         unsafe { bindings::net_generic(net, id) }.cast()
     }
 
-    /// The readiness flag of `slot`.
+    /// One of the readiness flags of `slot`.
     ///
     /// # Safety
     ///
     /// `slot` is a non-null result of [`Self::of`], valid as long as the namespace is.
-    unsafe fn ready<'a>(slot: *mut Self) -> &'a AtomicBool {
-        // SAFETY: `slot` is valid (caller); `ready` is an atomic that zeroed memory initialises.
-        unsafe { &*addr_of!((*slot).ready) }
+    unsafe fn flag<'a>(slot: *mut Self, which: Flag) -> &'a AtomicBool {
+        // SAFETY: `slot` is valid (caller); the flags are atomics that zeroed memory
+        // initialises.
+        unsafe {
+            match which {
+                Flag::RcuReaders => &*addr_of!((*slot).rcu_ready),
+                Flag::RtnlHolders => &*addr_of!((*slot).rtnl_ready),
+            }
+        }
     }
 }
 
@@ -281,6 +329,7 @@ impl<T: PernetData> Subsys<T> {
                 // SAFETY: `slot` was initialised above.
                 let ops = unsafe { &mut *slot };
                 ops.init = Some(Self::init_callback);
+                ops.pre_exit = Some(Self::pre_exit_callback);
                 ops.exit = Some(Self::exit_callback);
                 ops.id = T::ID.id.as_ptr();
                 ops.size = core::mem::size_of::<Slot<T>>();
@@ -311,20 +360,39 @@ impl<T: PernetData> Subsys<T> {
             unsafe {
                 T::init(net, &subsys.shared).__pinned_init(core::ptr::addr_of_mut!((*slot).data))?
             };
-            // SAFETY: `slot` is valid (above). From here on `PernetData::of` finds the state.
-            unsafe { Slot::ready(slot) }.store(true, Ordering::Release);
+            // SAFETY: `slot` is valid (above). From here on `of` and `of_rtnl` find the state.
+            unsafe {
+                Slot::flag(slot, Flag::RtnlHolders).store(true, Ordering::Release);
+                Slot::flag(slot, Flag::RcuReaders).store(true, Ordering::Release);
+            }
             Ok(0)
         })
     }
 
-    unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
-        // SAFETY: the kernel calls `exit` with a namespace whose `init` succeeded, so its
-        // `net_generic` slot holds a `Slot<T>` with an initialised `T`.
+    unsafe extern "C" fn pre_exit_callback(net: *mut bindings::net) {
+        // SAFETY: the kernel calls `pre_exit` (and then `exit`) only for a namespace whose
+        // `init` succeeded, so its `net_generic` slot holds a `Slot<T>` with a built `T`.
         let slot = unsafe { Slot::<T>::of(net, T::ID.get()) };
-        // SAFETY: as above. No new user finds the state from here on; the state's own fields
-        // wait for the callbacks already running as they are dropped.
-        unsafe { Slot::ready(slot) }.store(false, Ordering::Release);
-        // SAFETY: `data` is initialised and dropped once, here.
+        // SAFETY: as above. No RCU reader finds the state from here on; the kernel waits for
+        // the readers that already have it (`synchronize_rcu` in `ops_undo_list`) before it
+        // calls `exit`.
+        unsafe { Slot::flag(slot, Flag::RcuReaders) }.store(false, Ordering::Release);
+    }
+
+    unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
+        // SAFETY: as in `pre_exit_callback`.
+        let slot = unsafe { Slot::<T>::of(net, T::ID.get()) };
+        // An RTNL holder that found the state is done with it once RTNL is ours; later ones do
+        // not find it. (`exit` runs without RTNL, under `pernet_ops_rwsem`, which is taken
+        // before RTNL everywhere.)
+        // SAFETY: `exit` runs in process context without RTNL.
+        unsafe { bindings::rtnl_lock() };
+        // SAFETY: `slot` is valid (above).
+        unsafe { Slot::flag(slot, Flag::RtnlHolders) }.store(false, Ordering::Release);
+        // SAFETY: taken above.
+        unsafe { bindings::rtnl_unlock() };
+        // SAFETY: `data` is initialised, nobody can find it any more (both flags are clear and
+        // their readers are gone), and it is dropped once, here.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data)) };
     }
 }
@@ -340,10 +408,11 @@ impl<T: PernetData> PinnedDrop for Subsys<T> {
 }
 
 /// Per-namespace state with periodic work: [`Periodic`] calls [`PernetPeriodic::periodic`] on
-/// the namespace's state every period, in process context (the system workqueue).
+/// the namespace's state every period, from the system workqueue, in an RCU read-side
+/// critical section (the state is found with [`PernetData::of`]): the job must not sleep.
 pub trait PernetPeriodic: PernetData {
     /// The periodic job.
-    fn periodic(&self);
+    fn periodic(&self, rcu: &rcu::Guard);
 }
 
 /// A delayed work item that runs [`PernetPeriodic::periodic`] for one namespace's state and
@@ -380,7 +449,7 @@ pub trait PernetPeriodic: PernetData {
 /// }
 ///
 /// impl PernetPeriodic for Ticker {
-///     fn periodic(&self) {
+///     fn periodic(&self, _rcu: &kernel::sync::rcu::Guard) {
 ///         RUNS.fetch_add(1, Ordering::Relaxed);
 ///     }
 /// }
@@ -408,9 +477,10 @@ pub trait PernetPeriodic: PernetData {
 /// # Ok::<(), Error>(())
 /// ```
 ///
-/// Meant as a field of the state itself: declare it first, so that it is dropped (and every run
-/// waited for) before anything the job uses, and initialise it last, so that the first run finds
-/// the state complete.
+/// Meant as a field of the state itself. A run finds the state only from the end of `init` to
+/// the namespace's `pre_exit` (through [`PernetData::of`], whose grace period also waits for a
+/// run in progress), so neither the field's place nor its initialisation order matter for
+/// soundness; dropping it cancels the work.
 ///
 /// # Invariants
 ///
@@ -455,9 +525,11 @@ impl<T: PernetPeriodic> Periodic<T> {
         let this = unsafe { &*work.cast::<Self>() };
         // SAFETY: the namespace lives at least as long as its state, which holds `this`.
         let net = unsafe { Net::from_raw(this.net) };
-        if let Some(state) = T::of(net) {
-            state.periodic();
+        let rcu = rcu::Guard::new();
+        if let Some(state) = T::of(net, &rcu) {
+            state.periodic(&rcu);
         }
+        drop(rcu);
         // SAFETY: the item is initialised; `cancel_delayed_work_sync` in `drop` also stops a
         // work that re-arms itself.
         unsafe { bindings::schedule_delayed_work(this.work.get(), this.period) };

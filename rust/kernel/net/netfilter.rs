@@ -11,7 +11,9 @@ use super::{
 use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
 use core::marker::PhantomData;
 
-/// The IPv4 hook points (`NF_INET_*`).
+/// The IPv4 hook points (`NF_INET_*`) a [`Hook`] can be registered at: those where every
+/// packet has a device (`skb->dev`), as [`SkBuff::dev`] requires. `NF_INET_LOCAL_OUT` is not
+/// one: locally generated packets get their device only in `ip_output`, after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Ipv4Hook {
@@ -21,9 +23,8 @@ pub enum Ipv4Hook {
     LocalIn = bindings::nf_inet_hooks_NF_INET_LOCAL_IN,
     /// Forwarded packets.
     Forward = bindings::nf_inet_hooks_NF_INET_FORWARD,
-    /// Locally generated packets.
-    LocalOut = bindings::nf_inet_hooks_NF_INET_LOCAL_OUT,
-    /// Before transmission.
+    /// Before transmission (`skb->dev` is the output device, set by `ip_output` and
+    /// `ip_forward_finish`'s callees before the hook).
     PostRouting = bindings::nf_inet_hooks_NF_INET_POST_ROUTING,
 }
 
@@ -171,11 +172,12 @@ impl<H: Hook> Registration<H> {
         let rcu = unsafe { rcu::Guard::assume_held() };
         // SAFETY: the hook state names the namespace the packet is in, alive during the call.
         let net = unsafe { Net::from_raw((*state).net) };
-        let Some(data) = H::Net::of(net) else {
+        let Some(data) = H::Net::of(net, &rcu) else {
             return bindings::NF_ACCEPT;
         };
-        // SAFETY: an IPv4 hook gets an IPv4 packet that it owns for the call; at
-        // PRE_ROUTING its header was validated by `ip_rcv_core`.
+        // SAFETY: an IPv4 hook gets an IPv4 packet that it owns for the call, whose header
+        // `ip_rcv_core` validated (or the local stack built); at the hook points `Ipv4Hook`
+        // offers, `skb->dev` is set, and the RCU section of the call keeps it allocated.
         let skb = unsafe { SkBuff::from_raw_mut(skb) };
         match H::hook(data, skb, &rcu) {
             Verdict::Accept => bindings::NF_ACCEPT,

@@ -6,7 +6,7 @@
 //! [`include/linux/seq_file.h`](srctree/include/linux/seq_file.h)
 
 use super::namespace::{Net, PernetData};
-use crate::{bindings, error::code::ENOMEM, prelude::*, str::CStr};
+use crate::{bindings, error::code::ENOMEM, prelude::*, str::CStr, sync::rcu};
 use core::{fmt, marker::PhantomData};
 
 /// A `seq_file` being filled by a `show` callback; implements [`fmt::Write`].
@@ -26,7 +26,8 @@ impl fmt::Write for SeqFile<'_> {
 
 /// Contents of a per-namespace statistics file.
 pub trait StatShow: PernetData {
-    /// Writes the file for this namespace's state.
+    /// Writes the file for this namespace's state, in an RCU read-side critical section (the
+    /// state is found with [`PernetData::of`]): it must not sleep.
     fn show(&self, out: &mut SeqFile<'_>) -> fmt::Result;
 }
 
@@ -77,10 +78,12 @@ impl<T: StatShow> StatFile<T> {
     ) -> crate::ffi::c_int {
         // SAFETY: `single_open_net` stores the namespace (with a reference) in `private`.
         let net = unsafe { Net::from_raw((*m).private.cast()) };
-        if let Some(state) = T::of(net) {
+        let rcu = rcu::Guard::new();
+        if let Some(state) = T::of(net, &rcu) {
             let mut out = SeqFile { m, _p: PhantomData };
             let _ = state.show(&mut out);
         }
+        drop(rcu);
         0
     }
 }

@@ -144,9 +144,9 @@ impl Rtable {
         self.dst().expires()
     }
 
-    /// The output device.
-    pub fn dev(&self) -> &NetDevice {
-        self.dst().dev()
+    /// The output device, valid for the RCU section `rcu` ([`Dst::dev`]).
+    pub fn dev<'g>(&'g self, rcu: &'g rcu::Guard) -> &'g NetDevice {
+        self.dst().dev(rcu)
     }
 }
 

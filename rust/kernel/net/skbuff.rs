@@ -63,8 +63,9 @@ impl Ipv4Header {
 /// # Invariants
 ///
 /// A `&SkBuff`/`&mut SkBuff` refers to a live `sk_buff` whose network header is an IPv4
-/// header that `ip_rcv_core` validated and pulled (the `NF_INET_PRE_ROUTING` contract); a
-/// `&mut` is only created by the code path that owns the packet.
+/// header that `ip_rcv_core` validated and pulled (the `NF_INET_PRE_ROUTING` contract) and
+/// whose `skb->dev` is set and stays allocated for the reference's lifetime; a `&mut` is only
+/// created by the code path that owns the packet.
 #[repr(transparent)]
 pub struct SkBuff(Opaque<bindings::sk_buff>);
 
@@ -73,8 +74,8 @@ impl SkBuff {
     ///
     /// # Safety
     ///
-    /// `ptr` must be an IPv4 packet that satisfies the type invariants and that the caller owns
-    /// exclusively for `'a`.
+    /// `ptr` must be an IPv4 packet that satisfies the type invariants (its device too) and that
+    /// the caller owns exclusively for `'a`.
     pub unsafe fn from_raw_mut<'a>(ptr: *mut bindings::sk_buff) -> &'a mut Self {
         // SAFETY: transparent wrapper; the rest is the caller's guarantee.
         unsafe { &mut *ptr.cast() }
@@ -103,10 +104,16 @@ impl SkBuff {
         }
     }
 
-    /// The device the packet arrived on (`skb->dev`).
+    /// The device the packet is on (`skb->dev`): the one it arrived on, or at
+    /// [`Ipv4Hook::PostRouting`](super::netfilter::Ipv4Hook::PostRouting) the one it leaves by.
     #[inline]
     pub fn dev(&self) -> &NetDevice {
-        // SAFETY: a received packet holds its device for as long as it is processed.
+        // SAFETY: `skb->dev` is set and allocated for `self`'s lifetime (type invariant): a hook
+        // gets the packet for its call only, at a point where the device is set (`Ipv4Hook`
+        // offers no other). The packet takes no reference on the device; what keeps it
+        // allocated is that the call runs in an RCU read-side critical section (`nf_hook`)
+        // and a device is freed only after a grace
+        // period following its unlisting (`synchronize_net` in `unregister_netdevice_many_notify`).
         unsafe { NetDevice::from_raw(bindings::skb_dev(self.as_ptr())) }
     }
 

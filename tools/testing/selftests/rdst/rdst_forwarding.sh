@@ -32,6 +32,7 @@ ALL_TESTS="
 	single_packet_flows_not_cached
 	garbage_list_drains
 	namespaces_independent
+	router_namespace_deleted_under_traffic
 	route_churn_under_traffic
 	unregister_under_traffic
 	rmmod_under_traffic
@@ -720,6 +721,43 @@ namespaces_independent()
 	cleanup_ns "$RTR2"
 	RTR2=
 	log_test "namespaces have independent caches"
+}
+
+# The router's namespace deleted under a flood, with entries cached on its
+# devices and rdst staying loaded.  A dying namespace stops serving packets
+# from its cache first (pernet pre_exit, then a grace period), unregisters
+# its devices next, and drops the cache last (exit): the device events in
+# between must still reach the cache, or its entries' device references keep
+# the unregistration waiting for ever ("waiting for rtr1 to become free").
+# Unloading rdst waits for the namespace's cleanup to finish (it takes
+# pernet_ops_rwsem); the limit only catches a hang.
+router_namespace_deleted_under_traffic()
+{
+	local unloader
+
+	ping_ok 203.0.113.1 5
+	check_err $? "forwarding fails before the deletion"
+	[ "$(rdst_stat "$RTR" cached)" -gt 0 ]
+	check_err $? "no entry cached before the deletion"
+	# (cleanup_ns kills the namespace's holder process too)
+	under_flood cleanup_ns "$RTR"
+	check_err $? "deleting the router's namespace failed"
+	rdst_unload &
+	unloader=$!
+	slowwait 300 eval '[ ! -d /sys/module/rdst ]'
+	check_err $? "rdst still loaded 300 s after the namespace's deletion (a cleanup that hangs)"
+	wait "$unloader"
+	check_err $? "unloading rdst after the namespace's deletion failed"
+	! grep -q '^rdst_cache ' /proc/slabinfo
+	check_err $? "the unload left the rdst_cache slab behind"
+	topo_destroy
+	rdst_load
+	check_err $? "reloading rdst failed"
+	topo_create
+	check_err $? "re-creating the topology failed"
+	slowwait 30 ping_ok 203.0.113.1 1
+	check_err $? "forwarding fails in a new topology"
+	log_test "router namespace deleted under traffic, entries cached: cleaned up, slab destroyed on unload"
 }
 
 # under_flood CMD...: run CMD while the sender floods the receiver with pings
