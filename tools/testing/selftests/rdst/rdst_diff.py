@@ -143,11 +143,32 @@ def ns_run(ns, cmds, check=True):
                 router, kind, dst, arg = rest.split()
                 with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as s:
                     s.sendto(icmp_to_router(kind, dst, arg), (router, 0))
+            elif word == "settle":               # settle DEV
+                settle_carrier(rest)
             elif word in ("ip", "nft"):
                 run.append(rest)
             else:
                 raise ValueError(f"ns_run: {cmd!r}")
         flush()
+
+
+def settle_carrier(dev, limit=60):
+    """Wait until the thread's namespace has acted on DEV's last carrier
+    change.  netif_carrier_on/off only queue the change for linkwatch, which
+    later swaps DEV's qdisc (noop while the carrier is off) and notifies
+    NETDEV_CHANGE, on which the FIB marks or clears RTNH_F_LINKDOWN on the
+    routes through DEV, in that order (linkwatch_do_dev); under TCG it can
+    run after the next phase has begun.  The routes' "linkdown" flags
+    agreeing with the carrier therefore mean both are done."""
+    end = time.monotonic() + limit
+    while True:
+        link = sh("ip", "-o", "link", "show", "dev", dev).stdout
+        routes = sh("ip", "route", "show", "table", "all", "dev", dev).stdout
+        if ("NO-CARRIER" in link) == (" linkdown" in routes):
+            return
+        if time.monotonic() > end:
+            raise RuntimeError(f"{dev}: carrier change not applied after {limit} s: {link.strip()}")
+        time.sleep(0.05)
 
 
 def socket_in(ns, *args):
@@ -321,7 +342,13 @@ class Topology:
                   "ip neigh replace 198.51.100.130 lladdr 02:00:00:00:02:02 dev rtr2 "
                   "nud permanent",
                   "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 "
-                  "net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000"])
+                  "net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000 "
+                  # A next hop resolved while rtr1 has no carrier (its
+                  # probes dropped) fails after 6 probes a second apart,
+                  # then answers its queued packets with host unreachable:
+                  # within a phase or not, by how long the phase takes.
+                  # 100 probes: it never fails while a run lasts.
+                  "net.ipv4.neigh.rtr1.mcast_solicit=100 net.ipv4.neigh.rtr2.mcast_solicit=100"])
         for n, a, gw, mac in ((r1, "198.51.100.2/25", "198.51.100.1", "02:00:00:00:01:01"),
                               (r2, "198.51.100.130/25", "198.51.100.129", "02:00:00:00:02:01")):
             # Proxy ARP for 10/8 (routed to a dummy device; proxy ARP needs
@@ -475,10 +502,15 @@ def after_caching(rng, pkts):
     if rng.random() < 0.5:
         way = rng.choice(["sysctl", "rtnetlink"])
         ignore = rng.choice([0, 1])
-        flips += [("r1", "ip link set r0 down"),
+        # The next phase starts once the router has acted on the carrier
+        # (settle_carrier).  Next hops the router began to resolve while
+        # the carrier was off are forgotten once it is back, so that every
+        # run resolves them afresh through r1's proxy ARP, at once.
+        flips += [("r1", "ip link set r0 down"), ("rtr", "settle rtr1"),
                   ("rtr", setting(way, "rtr1", "ignore_routes_with_linkdown", ignore))]
         back += [("rtr", setting(way, "rtr1", "ignore_routes_with_linkdown", 1 - ignore)),
-                 ("r1", "ip link set r0 up")]
+                 ("r1", "ip link set r0 up"), ("rtr", "settle rtr1"),
+                 ("rtr", "ip neigh flush dev rtr1")]
     phases = [icmp, flips, back]
     if rng.random() < 0.5 and len(icmp) > 1:
         # The route cache flushed (`ipv4_sysctl_rtcache_flush` bumps the
