@@ -31,6 +31,19 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 mkdir -p "$RDST_CACHE"
+
+# bindgen is built by the machine's own cargo, from crates.io: nothing it
+# needs comes from apt, so it builds while apt and pip install (about a
+# minute each on a fresh machine; on a slow host the kernel build that
+# follows waits for both).  Its output goes to a log, shown if it fails.
+bindgen_pid=
+if ! "$BINDGEN" --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
+	step "cargo install bindgen-cli $BINDGEN_VERSION (beside apt; log in $RDST_CACHE/bindgen.log)"
+	cargo install --locked --root "$RDST_CACHE/tools" bindgen-cli --version "$BINDGEN_VERSION" \
+		> "$RDST_CACHE/bindgen.log" 2>&1 &
+	bindgen_pid=$!
+fi
+
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -41,15 +54,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if ! "$BINDGEN" --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
-	step "cargo install bindgen-cli $BINDGEN_VERSION (a few minutes)"
-	cargo install --locked --root "$RDST_CACHE/tools" bindgen-cli --version "$BINDGEN_VERSION"
-fi
-
 if ! "$RDST_CACHE/venv/bin/vng" --version 2>/dev/null | grep -q "$VIRTME_NG_VERSION"; then
 	step "pip install virtme-ng $VIRTME_NG_VERSION"
 	python3 -m venv "$RDST_CACHE/venv"
 	"$RDST_CACHE/venv/bin/pip" install -q "virtme-ng==$VIRTME_NG_VERSION"
+fi
+
+if [ -n "$bindgen_pid" ] && ! wait "$bindgen_pid"; then
+	tail -n 30 "$RDST_CACHE/bindgen.log" >&2
+	echo "deps: cargo install bindgen-cli $BINDGEN_VERSION failed (log: $RDST_CACHE/bindgen.log)" >&2
+	exit 1
 fi
 
 touch "$stamp"
