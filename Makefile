@@ -7,6 +7,8 @@
 #   make check    build the debug kernel and run the whole test suite in it
 #                 (README command 2; what CI runs)
 #   make kernel   build both kernel flavours and the modules, run nothing
+#   make clippy   lint the abstractions, rdst and the samples with Clippy
+#                 (as the kernel's CLIPPY=1; also part of check)
 #   make bench    forwarding benchmark (not part of check)
 #   make clean    remove build/ (the kernel cache stays in $RDST_CACHE)
 #
@@ -18,7 +20,7 @@ ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
-.PHONY: all demo check kernel kernel-fast kernel-debug bench clean
+.PHONY: all demo check clippy kernel kernel-fast kernel-debug bench clean
 
 all: demo
 
@@ -35,6 +37,9 @@ demo: kernel-fast
 
 check:
 	tools/testing/check.sh
+
+clippy: kernel-debug
+	tools/build/clippy.sh debug
 
 bench: kernel-fast
 	tools/bench/run.sh

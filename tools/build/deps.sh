@@ -13,7 +13,7 @@ stamp="$RDST_CACHE/deps.$(sha256sum "$0" | cut -c1-16).stamp"
 [ -e "$stamp" ] && exit 0
 
 DEB_PACKAGES=(
-	linux-source-6.12 rustc-web rust-web-src
+	linux-source-6.12 rustc-web rust-web-src rust-web-clippy
 	clang llvm lld libclang-dev
 	make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils rsync
 	qemu-system-x86 busybox-static udev

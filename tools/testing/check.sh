@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: build the debug kernel (when anything changed), boot it once,
-# run every suite inside it (tools/testing/guest-check.sh), then judge the
-# results on the host:
-# per-case TAP lines from the suites, the KUnit results from the boot log,
+# `make check`: build the debug kernel (when anything changed), lint the
+# Rust with Clippy (`make clippy`), boot the kernel once, run every suite
+# inside it (tools/testing/guest-check.sh), then judge the results on the
+# host: per-case TAP lines from the suites and Clippy's verdict, the KUnit
+# results from the boot log,
 # and the whole guest kernel log as an oracle (any WARN, BUG, KASAN,
 # kmemleak, lockdep or "waiting for ... to become free" fails the run).
 # Ends with a table of the time each part took (the builds, the boot, each
@@ -23,10 +24,11 @@ times=()
 # timed_part NAME CMD...: run CMD and note how long it took.
 timed_part()
 {
-	local name=$1 t0=$SECONDS
+	local name=$1 t0=$SECONDS rc=0
 	shift
-	"$@"
+	"$@" || rc=$?
 	times+=("$name=$((SECONDS - t0))")
+	return $rc
 }
 
 # The debug kernel and the modules for it (`make kernel-debug`): a no-op
@@ -45,6 +47,16 @@ timed_part "selftests build" make -s -C "$selftests" OUTPUT="$selftests"
 timed_part "mutants build" \
 	"$RDST_TOP/tools/testing/mutants.sh" "$RDST_TOP/build/debug/kernel" "$RDST_TOP/build/debug/mutants"
 
+# Clippy over the abstractions, rdst and the samples (`make clippy`): a
+# finding fails the run as a case of its own, after the suites have run.
+clippy_tap=$log/clippy.tap
+if timed_part "clippy" "$RDST_TOP/tools/build/clippy.sh" debug; then
+	clippy_result="ok 1 clippy: the abstractions, rdst and the samples are clean under CLIPPY=1"
+else
+	clippy_result="not ok 1 clippy: findings under CLIPPY=1 (above, or tools/build/clippy.sh)"
+fi
+printf '# suite: clippy\nTAP version 13\n1..1\n%s\n' "$clippy_result" > "$clippy_tap"
+
 echo ">>> check: booting the debug kernel and running the suites (output in $out)" >&2
 rc=0
 t0=$SECONDS
@@ -52,6 +64,7 @@ RDST_KUNIT=1 "$RDST_TOP/tools/vm/run" --debug -- "$RDST_TOP/tools/testing/guest-
 	| tee "$out" || rc=$?
 times+=("guest run=$((SECONDS - t0))")
 [ "$rc" -eq 0 ] || echo ">>> check: the guest run exited with status $rc" >&2
+tee -a "$out" < "$clippy_tap"
 
 status=0
 python3 "$RDST_TOP/tools/testing/summarize.py" "$out" "$log/guest-dmesg.log" "$rc" \

@@ -193,6 +193,10 @@ impl<T: NotifierHandler> Notifier<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the netdevice notifier chain only, with RTNL held and `ptr` a
+    /// `netdev_notifier_info` naming a device that stays allocated during the call.
     unsafe extern "C" fn callback(
         _nb: *mut bindings::notifier_block,
         event: crate::ffi::c_ulong,

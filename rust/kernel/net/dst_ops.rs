@@ -419,6 +419,8 @@ macro_rules! delegate {
         // SAFETY: the callback's contract gives a live entry; IPv4's op accepts any
         // `struct rtable`, which an entry is.
         match unsafe { inherit::<$t>($dst) }.$op {
+            // SAFETY: as above: the arguments are the callback's own, for an entry, which IPv4's
+            // op takes as the `struct rtable` it is.
             Some(f) => unsafe { f($($arg),*) },
             None => Default::default(),
         }
@@ -449,6 +451,10 @@ impl<T: DstOps> Adapter<T> {
         ops
     }
 
+    /// # Safety
+    ///
+    /// `ops` must be the `dst_ops` of a live `Registration<T>`: the kernel calls `dst_ops.gc`
+    /// (from `dst_alloc`) with the ops it allocates from.
     unsafe extern "C" fn gc_callback(ops: *mut bindings::dst_ops) {
         // `dst_alloc` may be called outside a read-side section; the one entered here nests.
         let rcu = rcu::Guard::new();
@@ -456,6 +462,9 @@ impl<T: DstOps> Adapter<T> {
         T::gc(unsafe { Registration::<T>::from_ops(ops) }, &rcu);
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>` (the `dst_ops.check` contract).
     unsafe extern "C" fn check_callback(
         dst: *mut bindings::dst_entry,
         cookie: u32,
@@ -473,6 +482,9 @@ impl<T: DstOps> Adapter<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>` (the `dst_ops.default_advmss` contract).
     unsafe extern "C" fn default_advmss_callback(dst: *const bindings::dst_entry) -> u32 {
         if T::HAS_DEFAULT_ADVMSS {
             // SAFETY: `dst` is a live entry of ours (callback contract).
@@ -481,6 +493,9 @@ impl<T: DstOps> Adapter<T> {
         delegate!(T, dst, default_advmss(dst))
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>` (the `dst_ops.mtu` contract).
     unsafe extern "C" fn mtu_callback(dst: *const bindings::dst_entry) -> u32 {
         if T::HAS_MTU {
             // SAFETY: `dst` is a live entry of ours (callback contract).
@@ -489,6 +504,9 @@ impl<T: DstOps> Adapter<T> {
         delegate!(T, dst, mtu(dst))
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>` (the `dst_ops.cow_metrics` contract).
     unsafe extern "C" fn cow_metrics_callback(
         dst: *mut bindings::dst_entry,
         old: crate::ffi::c_ulong,
@@ -501,6 +519,10 @@ impl<T: DstOps> Adapter<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be an entry of a live `Registration<T>` whose last reference is gone, passed once
+    /// (`dst_destroy` after an RCU grace period): nothing else can reach it.
     unsafe extern "C" fn destroy_callback(dst: *mut bindings::dst_entry) {
         // SAFETY: `destroy` runs once, for a live entry of a registration of ours, after its
         // last reference and an RCU grace period: nothing else can reach it.
@@ -522,6 +544,10 @@ impl<T: DstOps> Adapter<T> {
         reg.undestroyed.fetch_sub(1, Ordering::Release);
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>` and `dev` its device (the `dst_ops.ifdown`
+    /// contract).
     unsafe extern "C" fn ifdown_callback(
         dst: *mut bindings::dst_entry,
         dev: *mut bindings::net_device,
@@ -534,6 +560,10 @@ impl<T: DstOps> Adapter<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>` cached by the socket `sk` (the
+    /// `dst_ops.negative_advice` contract).
     unsafe extern "C" fn negative_advice_callback(
         sk: *mut bindings::sock,
         dst: *mut bindings::dst_entry,
@@ -541,6 +571,10 @@ impl<T: DstOps> Adapter<T> {
         delegate!(T, dst, negative_advice(sk, dst))
     }
 
+    /// # Safety
+    ///
+    /// `skb` must be a live packet whose dst is an entry of a `Registration<T>` (the
+    /// `dst_ops.link_failure` contract).
     unsafe extern "C" fn link_failure_callback(skb: *mut bindings::sk_buff) {
         // SAFETY: the kernel calls `link_failure` through the ops of the packet's dst, ours.
         let dst = unsafe { bindings::skb_dst(skb) };
@@ -549,6 +583,10 @@ impl<T: DstOps> Adapter<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>`, with the other arguments of
+    /// `dst_ops.update_pmtu`.
     unsafe extern "C" fn update_pmtu_callback(
         dst: *mut bindings::dst_entry,
         sk: *mut bindings::sock,
@@ -559,6 +597,10 @@ impl<T: DstOps> Adapter<T> {
         delegate!(T, dst, update_pmtu(dst, sk, skb, mtu, confirm_neigh))
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>`, with the other arguments of
+    /// `dst_ops.redirect`.
     unsafe extern "C" fn redirect_callback(
         dst: *mut bindings::dst_entry,
         sk: *mut bindings::sock,
@@ -567,6 +609,10 @@ impl<T: DstOps> Adapter<T> {
         delegate!(T, dst, redirect(dst, sk, skb))
     }
 
+    /// # Safety
+    ///
+    /// `skb` must be a live packet whose dst is an entry of a `Registration<T>`, with the other
+    /// arguments of `dst_ops.local_out`.
     unsafe extern "C" fn local_out_callback(
         net: *mut bindings::net,
         sk: *mut bindings::sock,
@@ -580,6 +626,10 @@ impl<T: DstOps> Adapter<T> {
         delegate!(T, dst, local_out(net, sk, skb))
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>`, with the other arguments of
+    /// `dst_ops.neigh_lookup`.
     unsafe extern "C" fn neigh_lookup_callback(
         dst: *const bindings::dst_entry,
         skb: *mut bindings::sk_buff,
@@ -593,6 +643,10 @@ impl<T: DstOps> Adapter<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be a live entry of a `Registration<T>`, with the other arguments of
+    /// `dst_ops.confirm_neigh`.
     unsafe extern "C" fn confirm_neigh_callback(
         dst: *const bindings::dst_entry,
         daddr: *const crate::ffi::c_void,

@@ -344,6 +344,10 @@ impl<T: PernetData> Subsys<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// `net` must be a live namespace, passed by `ops_init` after it allocated this
+    /// subsystem's zeroed `net_generic` slot.
     unsafe extern "C" fn init_callback(net: *mut bindings::net) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: the kernel calls `init` with a live namespace.
@@ -369,6 +373,10 @@ impl<T: PernetData> Subsys<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// `net` must be a namespace whose `init_callback` succeeded, passed by the kernel's
+    /// `pernet_operations.pre_exit`.
     unsafe extern "C" fn pre_exit_callback(net: *mut bindings::net) {
         // SAFETY: the kernel calls `pre_exit` (and then `exit`) only for a namespace whose
         // `init` succeeded, so its `net_generic` slot holds a `Slot<T>` with a built `T`.
@@ -379,6 +387,10 @@ impl<T: PernetData> Subsys<T> {
         unsafe { Slot::flag(slot, Flag::RcuReaders) }.store(false, Ordering::Release);
     }
 
+    /// # Safety
+    ///
+    /// `net` must be a namespace whose `pre_exit_callback` ran, passed once by the kernel's
+    /// `pernet_operations.exit` after a grace period, in process context without RTNL.
     unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
         // SAFETY: as in `pre_exit_callback`.
         let slot = unsafe { Slot::<T>::of(net, T::ID.get()) };
@@ -519,6 +531,10 @@ impl<T: PernetPeriodic> Periodic<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// `work` must be the work item of a live, pinned `Periodic<T>` (the workqueue passes the
+    /// item it runs).
     unsafe extern "C" fn run_callback(work: *mut bindings::work_struct) {
         // SAFETY: `work` is the first member of the `delayed_work`, itself the first field of a
         // pinned, live `Periodic<T>` (`drop` cancels the work before it goes away).

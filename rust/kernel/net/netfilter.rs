@@ -163,6 +163,10 @@ impl<H: Hook> Registration<H> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by `nf_hook` only, inside its RCU read-side section, with a packet it owns and the
+    /// hook state of a `Registration` of `T`.
     unsafe extern "C" fn callback(
         _priv: *mut crate::ffi::c_void,
         skb: *mut bindings::sk_buff,

@@ -72,6 +72,9 @@ impl<T: StatShow> StatFile<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// `m` must be a `seq_file` opened by `single_open_net` for a file of a `StatFile<T>`.
     unsafe extern "C" fn show_callback(
         m: *mut bindings::seq_file,
         _v: *mut crate::ffi::c_void,
