@@ -100,11 +100,6 @@ impl Dst {
         unsafe { bindings::dst_dev_put(self.as_ptr()) };
     }
 
-    fn raw(&self) -> &bindings::dst_entry {
-        // SAFETY: the entry is alive (type invariant); fields are read as the C code reads them.
-        unsafe { &*self.as_ptr() }
-    }
-
     /// The output device, valid for the RCU read-side section `_rcu` (as `dst_dev_rcu`):
     /// `dst_dev_put` may move the entry to `blackhole_netdev` at any time and give back its
     /// reference on the old device, which then only the grace period keeps allocated.
@@ -118,7 +113,8 @@ impl Dst {
         // of the device.
         unsafe {
             NetDevice::from_raw(
-                core::ptr::read_volatile(&raw const self.raw().__bindgen_anon_1.dev).cast_const(),
+                core::ptr::read_volatile(&raw const (*self.as_ptr()).__bindgen_anon_1.dev)
+                    .cast_const(),
             )
         }
     }
@@ -127,15 +123,17 @@ impl Dst {
     /// since nothing is dereferenced).
     pub fn is_on(&self, dev: &NetDevice) -> bool {
         // SAFETY: the entry is alive (type invariant); `dev` is read once (`READ_ONCE`).
-        let cur = unsafe { core::ptr::read_volatile(&raw const self.raw().__bindgen_anon_1.dev) };
+        let cur =
+            unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).__bindgen_anon_1.dev) };
         core::ptr::eq(cur, dev.as_ptr())
     }
 
     /// The obsolete state, see [`obsolete`].
     #[inline]
     pub fn obsolete(&self) -> i16 {
-        // SAFETY: `obsolete` is written with WRITE_ONCE by the kernel.
-        unsafe { core::ptr::read_volatile(&self.raw().obsolete) }
+        // SAFETY: the entry is alive (type invariant); `obsolete` is written with WRITE_ONCE by
+        // the kernel.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).obsolete) }
     }
 
     /// Marks the entry obsolete, so that `dst_check` fails and holders let go of it.
@@ -153,7 +151,7 @@ impl Dst {
         // SAFETY: the entry is alive (type invariant). `rt_uncached_list` goes from NULL to its
         // list once, possibly on another CPU while we read: a volatile read of the pointer sees
         // one value or the other, and either answer was true an instant ago.
-        !unsafe { core::ptr::read_volatile(&raw const self.raw().rt_uncached_list) }.is_null()
+        !unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).rt_uncached_list) }.is_null()
     }
 
     /// When the entry expires (jiffies), 0 for never. IPv4 sets it on a route that carries a
@@ -163,23 +161,26 @@ impl Dst {
         // SAFETY: the entry is alive (type invariant). The kernel stores `expires` (one aligned
         // word) under `fnhe_lock` while other CPUs read it: a volatile read sees the old value
         // or the new one.
-        unsafe { core::ptr::read_volatile(&raw const self.raw().expires) }
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).expires) }
     }
 
     /// The `DST_*` flags.
     pub fn flags(&self) -> u16 {
-        self.raw().flags
+        // SAFETY: the entry is alive (type invariant); set before the entry is published.
+        unsafe { (*self.as_ptr()).flags }
     }
 
     /// The error the entry reports (for `ip_error`-style routes), negative errno or 0.
     pub fn error(&self) -> i16 {
-        self.raw().error
+        // SAFETY: the entry is alive (type invariant); set before the entry is published.
+        unsafe { (*self.as_ptr()).error }
     }
 
     /// The last time (jiffies) the entry was used.
     pub fn lastuse(&self) -> crate::time::Jiffies {
-        // SAFETY: `lastuse` is written with WRITE_ONCE by the kernel.
-        unsafe { core::ptr::read_volatile(&self.raw().lastuse) }
+        // SAFETY: the entry is alive (type invariant); `lastuse` is written with WRITE_ONCE by
+        // the kernel.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).lastuse) }
     }
 
     /// Records a use at `now` (jiffies), as `dst_use_noref` does: a plain store, only when the

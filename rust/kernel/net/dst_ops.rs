@@ -291,20 +291,23 @@ impl<T: DstOps> Registration<T> {
         data: T::Data,
         rcu: &rcu::Guard,
     ) -> Result<ARef<Entry<T>>> {
-        let src = route.raw();
-        // SAFETY: a route's ops pointer is valid for the route's life (static for IPv4).
-        let family = unsafe { (*src.dst.ops).family };
+        // The route's fields are read through the pointer, never a `&bindings::rtable`
+        // ([`Rtable::as_ptr`]).
+        let src = route.as_ptr();
+        // SAFETY: the route is alive for the section `rcu`; a route's ops pointer is valid for
+        // the route's life (static for IPv4).
+        let family = unsafe { (*(*src).dst.ops).family };
         if family != bindings::AF_INET as u16 || route.has_lwtstate() || route.has_metrics() {
             return Err(EINVAL);
         }
-        let flags = src.dst.flags & (bindings::DST_NOXFRM | bindings::DST_NOPOLICY) as u16;
+        let flags = route.dst().flags() & (bindings::DST_NOXFRM | bindings::DST_NOPOLICY) as u16;
         // SAFETY: the ops are initialised (type invariant); the device is the route's, alive
         // while the caller's RCU section keeps the route. `dst_alloc` takes its own device
         // reference and initialises the `dst_entry` part.
         let raw = unsafe {
             bindings::dst_alloc(
                 self.ops.get(),
-                src.dst.__bindgen_anon_1.dev,
+                (*src).dst.__bindgen_anon_1.dev,
                 obsolete::FORCE_CHK as _,
                 flags,
             )
@@ -316,24 +319,25 @@ impl<T: DstOps> Registration<T> {
         self.undestroyed.fetch_add(1, Ordering::Relaxed);
         self.slab.account(1);
         // SAFETY: `raw` is a fresh object of `Entry<T>`'s size from our slab whose `dst_entry`
-        // part `dst_alloc` initialised; the rest is written here before anyone else sees it.
+        // part `dst_alloc` initialised; the rest is written here before anyone else sees it,
+        // from the route, alive for the section `rcu`.
         unsafe {
             let rt = Opaque::raw_get(ptr::addr_of!((*raw).rt));
-            (*rt).dst.input = src.dst.input;
-            (*rt).dst.output = src.dst.output;
-            (*rt).dst.error = src.dst.error;
-            (*rt).dst.tclassid = src.dst.tclassid;
+            (*rt).dst.input = (*src).dst.input;
+            (*rt).dst.output = (*src).dst.output;
+            (*rt).dst.error = (*src).dst.error;
+            (*rt).dst.tclassid = (*src).dst.tclassid;
             (*rt).rt_genid = genid;
-            (*rt).rt_flags = src.rt_flags;
-            (*rt).rt_type = src.rt_type;
-            (*rt).rt_is_input = src.rt_is_input;
-            (*rt).rt_uses_gateway = src.rt_uses_gateway;
-            (*rt).rt_iif = src.rt_iif;
-            (*rt).rt_gw_family = src.rt_gw_family;
-            (*rt).__bindgen_anon_1 = src.__bindgen_anon_1;
-            (*rt)._bitfield_1 = src._bitfield_1;
+            (*rt).rt_flags = route.flags();
+            (*rt).rt_type = (*src).rt_type;
+            (*rt).rt_is_input = (*src).rt_is_input;
+            (*rt).rt_uses_gateway = (*src).rt_uses_gateway;
+            (*rt).rt_iif = (*src).rt_iif;
+            (*rt).rt_gw_family = (*src).rt_gw_family;
+            (*rt).__bindgen_anon_1 = (*src).__bindgen_anon_1;
+            (*rt)._bitfield_1 = (*src)._bitfield_1;
             ptr::addr_of_mut!((*raw).links).write(Links {
-                inherit: src.dst.ops,
+                inherit: (*src).dst.ops,
                 hash: Cell::new(0),
                 next: AtomicPtr::new(ptr::null_mut()),
                 fifo_prev: Cell::new(ptr::null_mut()),
@@ -352,7 +356,7 @@ impl<T: DstOps> Registration<T> {
         dst_trace::alloc(
             entry.dst(),
             route.dev(rcu).ifindex(),
-            src.rt_type as u8,
+            route.rt_type() as u8,
             self.entries(),
         );
         Ok(entry)

@@ -6,6 +6,7 @@
 
 use super::{device::NetDevice, dst::Dst, skbuff::SkBuff};
 use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
+use core::ptr::read_volatile;
 
 /// `rt_flags` bits (`RTCF_*`).
 pub mod rtcf {
@@ -58,55 +59,67 @@ impl Rtable {
         unsafe { &*ptr.cast() }
     }
 
-    pub(crate) fn raw(&self) -> &bindings::rtable {
-        // SAFETY: alive (type invariant). The decision fields are written before the route is
-        // published; only a route bound to a next-hop exception has some rewritten later, in
-        // place (`fill_route_from_fnhe`: PMTU, gateway, `RTCF_REDIRECTED`, `dst.expires`), and
-        // a reader that must see such a change reads `dst.expires` through [`Dst::expires`].
-        unsafe { &*self.0.get() }
+    /// Returns the raw pointer.
+    ///
+    /// The fields are read through it, never through a `&bindings::rtable`: the kernel rewrites
+    /// some of them in place on a route in use (`fill_route_from_fnhe`: the gateway, the PMTU,
+    /// `RTCF_REDIRECTED`, `dst.expires`; `obsolete`, `lastuse` and the count on any route),
+    /// which a shared reference to the whole struct would declare impossible. Those are read
+    /// once each, as `READ_ONCE` does; the rest is written before the route is published.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::rtable {
+        self.0.get()
     }
 
     /// The route's dst.
     pub fn dst(&self) -> &Dst {
-        // SAFETY: `dst` is the first member of `rtable` and lives as long as it.
-        unsafe { Dst::from_raw(&self.raw().dst) }
+        // SAFETY: `dst` is the first member of `rtable` and lives as long as it (the route is
+        // alive: type invariant).
+        unsafe { Dst::from_raw(&raw const (*self.as_ptr()).dst) }
     }
 
     /// The route type (see [`rtn`]).
     pub fn rt_type(&self) -> u16 {
-        self.raw().rt_type
+        // SAFETY: alive (type invariant); set before the route is published.
+        unsafe { (*self.as_ptr()).rt_type }
     }
 
     /// The `RTCF_*` flags (see [`rtcf`]).
     pub fn flags(&self) -> u32 {
-        self.raw().rt_flags
+        // SAFETY: alive (type invariant); `RTCF_REDIRECTED` may be set in place: read once.
+        unsafe { read_volatile(&raw const (*self.as_ptr()).rt_flags) }
     }
 
     /// The routing generation the route was made under.
     pub fn genid(&self) -> i32 {
-        self.raw().rt_genid
+        // SAFETY: alive (type invariant); set before the route is published.
+        unsafe { (*self.as_ptr()).rt_genid }
     }
 
     /// Whether this is an input route.
     pub fn is_input(&self) -> bool {
-        self.raw().rt_is_input != 0
+        // SAFETY: alive (type invariant); set before the route is published.
+        unsafe { (*self.as_ptr()).rt_is_input != 0 }
     }
 
     /// Whether the next hop is a gateway (rather than the destination itself).
     pub fn uses_gateway(&self) -> bool {
-        self.raw().rt_uses_gateway != 0
+        // SAFETY: alive (type invariant); rewritten in place with the gateway: read once.
+        unsafe { read_volatile(&raw const (*self.as_ptr()).rt_uses_gateway) != 0 }
     }
 
     /// The gateway's address family (0, `AF_INET` or `AF_INET6`).
     pub fn gw_family(&self) -> u8 {
-        self.raw().rt_gw_family
+        // SAFETY: alive (type invariant); rewritten in place with the gateway: read once.
+        unsafe { read_volatile(&raw const (*self.as_ptr()).rt_gw_family) }
     }
 
     /// The IPv4 gateway (network byte order), 0 without one.
     pub fn gw4(&self) -> u32 {
         if self.gw_family() == bindings::AF_INET as u8 {
-            // SAFETY: the union holds `rt_gw4` when the family is `AF_INET`.
-            unsafe { self.raw().__bindgen_anon_1.rt_gw4 }
+            // SAFETY: alive (type invariant); the union holds `rt_gw4` when the family is
+            // `AF_INET`, and an IPv4 route's gateway stays IPv4 when rewritten: read once.
+            unsafe { read_volatile(&raw const (*self.as_ptr()).__bindgen_anon_1.rt_gw4) }
         } else {
             0
         }
@@ -114,19 +127,22 @@ impl Rtable {
 
     /// A learned path MTU (from an exception), 0 without one.
     pub fn pmtu(&self) -> u32 {
-        self.raw().rt_pmtu()
+        // SAFETY: alive (type invariant); the bitfield is read through the pointer, as C reads
+        // `rt->rt_pmtu`.
+        unsafe { bindings::rtable::rt_pmtu_raw(self.as_ptr()) }
     }
 
     /// Whether the route carries non-default metrics (MTU, advmss, ...) that the dst
     /// references.
     pub fn has_metrics(&self) -> bool {
         // SAFETY: the route is alive (type invariant).
-        !unsafe { bindings::dst_metrics_default(&self.raw().dst) }
+        !unsafe { bindings::dst_metrics_default(&raw const (*self.as_ptr()).dst) }
     }
 
     /// Whether the route carries lightweight tunnel state.
     pub fn has_lwtstate(&self) -> bool {
-        !self.raw().dst.lwtstate.is_null()
+        // SAFETY: alive (type invariant); set before the route is published.
+        !unsafe { (*self.as_ptr()).dst.lwtstate }.is_null()
     }
 
     /// Whether the kernel keeps this route for the flows of its next hop (in the nexthop's
