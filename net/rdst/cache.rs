@@ -398,7 +398,7 @@ impl NetCache {
     fn retire(&self, entry: ARef<Entry<RouteOps>>, reason: &CStr) {
         let age = time::jiffies().wrapping_sub(entry.born());
         dst_trace::evict(entry.dst(), reason, time::jiffies_to_msecs(age));
-        self.dst.garbage().retire(entry);
+        Entry::retire(entry);
     }
 
     /// Packets whose route the key cannot reproduce, or that are not rdst's to route.

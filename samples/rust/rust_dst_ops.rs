@@ -86,7 +86,7 @@ impl PernetData for NetRoutes {
 impl PinnedDrop for NetRoutes {
     fn drop(self: Pin<&mut Self>) {
         // Cached entries go through the garbage list like replaced ones.
-        self.table.lock().clear(|e| self.dst.garbage().retire(e));
+        self.table.lock().clear(Entry::retire);
     }
 }
 
@@ -120,7 +120,7 @@ impl Hook for CopyHook {
         let hash = u64::from(iph.daddr);
         let mut table = net.table.lock();
         if let Some(old) = table.remove_min_in_chain(hash, |e| e.born()) {
-            net.dst.garbage().retire(old);
+            Entry::retire(old);
         }
         // A fresh entry is in no table: this cannot fail.
         let _ = table.insert(entry, hash);

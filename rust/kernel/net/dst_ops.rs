@@ -44,7 +44,7 @@ use core::{
     cell::Cell,
     marker::PhantomData,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
+    sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering},
 };
 
 /// The callbacks of a `struct dst_ops` for entries carrying `Self::Data`.
@@ -97,18 +97,23 @@ pub trait DstOps: Sized + Send + Sync + 'static {
 struct Links<T: DstOps> {
     /// The ops of the route this entry was copied from (IPv4's): delegated callbacks go there.
     inherit: *const bindings::dst_ops,
-    /// The cache key's hash; set before the entry is published.
-    hash: Cell<u64>,
+    /// The cache key's hash; stored before the entry is published, read by lookups without
+    /// the table lock.
+    hash: AtomicU64,
     /// Next entry in the hash chain (RCU: readers follow it without the table lock).
     next: AtomicPtr<Entry<T>>,
-    /// Insertion-order list of the table (under the table lock).
+    /// The table the entry is in, or null: set by compare-and-swap under that table's lock
+    /// and cleared under it, so that only that table's lock guards the insertion-order links,
+    /// and another table's writer, which holds another lock, never touches them.
+    table: AtomicPtr<Table<T>>,
+    /// Insertion-order list of the table (under the lock of `table`).
     fifo_prev: Cell<*mut Entry<T>>,
     fifo_next: Cell<*mut Entry<T>>,
-    in_table: Cell<bool>,
-    /// Garbage list links (under the garbage list's lock).
+    /// Whether the entry is on its registration's garbage list (under that list's lock: an
+    /// entry is only ever listed on its own registration's, see [`Entry::retire`]).
+    on_garbage: Cell<bool>,
     garbage_prev: Cell<*mut Entry<T>>,
     garbage_next: Cell<*mut Entry<T>>,
-    on_garbage: Cell<bool>,
     born: Jiffies,
     retired: Cell<Jiffies>,
 }
@@ -126,8 +131,11 @@ pub struct Entry<T: DstOps> {
     data: T::Data,
 }
 
-// SAFETY: the `Cell`s are only accessed under the table or garbage list lock; everything else is
-// immutable after publication or synchronised by the kernel (see `Dst`).
+// SAFETY: the insertion-order `Cell`s are only accessed under the lock of the table `links.table`
+// names, which only that table's writer sets and clears; the garbage `Cell`s and `retired` only
+// under the lock of the entry's own registration's garbage list; `hash`, `next` and `table` are
+// atomics; everything else is immutable after publication or synchronised by the kernel (see
+// `Dst`).
 unsafe impl<T: DstOps> Send for Entry<T> {}
 // SAFETY: as above.
 unsafe impl<T: DstOps> Sync for Entry<T> {}
@@ -176,7 +184,22 @@ impl<T: DstOps> Entry<T> {
     /// The key hash the entry was inserted with.
     #[inline]
     pub fn hash(&self) -> u64 {
-        self.links.hash.get()
+        self.links.hash.load(Ordering::Relaxed)
+    }
+
+    /// Retires the entry from its cache onto its own registration's garbage list: marks it
+    /// obsolete (so `dst_check` fails for holders), lists it and gives the caller's reference
+    /// back. An entry nobody else holds is freed after the RCU grace period, leaving the list
+    /// then, as `dst_free` freed unreferenced entries at once.
+    ///
+    /// The list is found from the entry itself, so an entry cannot be listed on another
+    /// registration's list, from which its `destroy` would not unlink it.
+    pub fn retire(this: ARef<Self>) {
+        // SAFETY: the entry was allocated from the ops of a `Registration<T>` (type invariant),
+        // which outlives its entries (its drop waits until `destroy` ran for each), and the
+        // caller's reference keeps this one alive.
+        let reg = unsafe { Registration::<T>::from_ops((*this.dst().as_ptr()).ops) };
+        reg.garbage.retire(this);
     }
 
     /// When the entry was allocated (jiffies).
@@ -338,14 +361,14 @@ impl<T: DstOps> Registration<T> {
             (*rt)._bitfield_1 = (*src)._bitfield_1;
             ptr::addr_of_mut!((*raw).links).write(Links {
                 inherit: (*src).dst.ops,
-                hash: Cell::new(0),
+                hash: AtomicU64::new(0),
                 next: AtomicPtr::new(ptr::null_mut()),
+                table: AtomicPtr::new(ptr::null_mut()),
                 fifo_prev: Cell::new(ptr::null_mut()),
                 fifo_next: Cell::new(ptr::null_mut()),
-                in_table: Cell::new(false),
+                on_garbage: Cell::new(false),
                 garbage_prev: Cell::new(ptr::null_mut()),
                 garbage_next: Cell::new(ptr::null_mut()),
-                on_garbage: Cell::new(false),
                 born: jiffies(),
                 retired: Cell::new(0),
             });
@@ -691,11 +714,9 @@ impl<T: DstOps> GarbageList<T> {
         })
     }
 
-    /// Retires `entry` from its cache: marks it obsolete (so `dst_check` fails for holders),
-    /// lists it and gives the caller's reference back. An entry nobody else holds is freed after
-    /// the RCU grace period, leaving the list then, as `dst_free` freed unreferenced entries at
-    /// once.
-    pub fn retire(&self, entry: ARef<Entry<T>>) {
+    /// Lists `entry`, of this list's registration, and gives the caller's reference back
+    /// (see [`Entry::retire`], the only caller).
+    fn retire(&self, entry: ARef<Entry<T>>) {
         entry.dst().set_obsolete(obsolete::KILL);
         let listed = {
             let mut g = self.inner.lock();
@@ -813,8 +834,8 @@ impl<T: DstOps> GarbageList<T> {
 ///
 /// # Invariants
 ///
-/// Every entry reachable from `buckets` or the insertion-order list is alive, has `in_table`
-/// set and is owned (one reference) by the table; removed entries keep their `next` pointer so
+/// Every entry reachable from `buckets` or the insertion-order list is alive, has `links.table`
+/// pointing to this table and is owned (one reference) by it; removed entries keep their `next` pointer so
 /// that readers already on them continue along the chain.
 #[pin_data(PinnedDrop)]
 pub struct Table<T: DstOps> {
@@ -869,7 +890,7 @@ impl<T: DstOps> Table<T> {
         // SAFETY: chain entries are alive until a grace period after their removal (type
         // invariant, and entries are freed through `call_rcu`); we are in an RCU section.
         while let Some(e) = unsafe { p.as_ref() } {
-            if e.links.hash.get() == hash && matches(e) {
+            if e.links.hash.load(Ordering::Relaxed) == hash && matches(e) {
                 return Some(e);
             }
             p = e.links.next.load(Ordering::Acquire);
@@ -905,6 +926,11 @@ pub struct TableWriter<'a, T: DstOps> {
 }
 
 impl<T: DstOps> TableWriter<'_, T> {
+    /// The table's identity in the entries' `links.table`.
+    fn table_ptr(&self) -> *mut Table<T> {
+        ptr::from_ref(self.table).cast_mut()
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.inner.len
@@ -923,11 +949,19 @@ impl<T: DstOps> TableWriter<'_, T> {
         hash: u64,
     ) -> core::result::Result<(), ARef<Entry<T>>> {
         let l = &entry.links;
-        if l.in_table.get() {
+        // Claim the entry: only one table can, and only its writer touches the links below.
+        if l.table
+            .compare_exchange(
+                ptr::null_mut(),
+                self.table_ptr(),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
             return Err(entry);
         }
-        l.in_table.set(true);
-        l.hash.set(hash);
+        l.hash.store(hash, Ordering::Relaxed);
         let bucket = &self.table.buckets[hash as usize & self.table.mask];
         l.next
             .store(bucket.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -952,11 +986,12 @@ impl<T: DstOps> TableWriter<'_, T> {
     /// this table.
     pub fn remove(&mut self, entry: &Entry<T>) -> Option<ARef<Entry<T>>> {
         let l = &entry.links;
-        if !l.in_table.get() {
+        // Only this table's entries, whose links our lock guards.
+        if l.table.load(Ordering::Relaxed) != self.table_ptr() {
             return None;
         }
         let target = entry.as_mut_ptr();
-        let bucket = &self.table.buckets[l.hash.get() as usize & self.table.mask];
+        let bucket = &self.table.buckets[l.hash.load(Ordering::Relaxed) as usize & self.table.mask];
         // Unlink from the chain; `entry.next` stays as is for readers standing on it.
         let mut link: &AtomicPtr<Entry<T>> = bucket;
         loop {
@@ -980,8 +1015,9 @@ impl<T: DstOps> TableWriter<'_, T> {
             Some(n) => n.links.fifo_prev.set(prev),
             None => self.inner.fifo_tail = prev,
         }
-        l.in_table.set(false);
         self.inner.len -= 1;
+        // Last: the entry may be claimed by another table from here on.
+        l.table.store(ptr::null_mut(), Ordering::Release);
         // SAFETY: the table owned one reference to the entry; it is handed to the caller.
         Some(unsafe { ARef::from_raw(NonNull::new_unchecked(target)) })
     }
