@@ -343,9 +343,10 @@ declare -A DURATION_PID
 
 # duration_start: the tools of tools_end_on_duration, started in the
 # background before the first case.  A bpftrace start is mostly one CPU's
-# work (LLVM, then the verifier: 10 to 30 s each in the debug guest), and
-# the cases before tools_end_on_duration run one bpftrace at a time, which
-# leaves the guest's other CPU to these.  They trace the traffic of those
+# work (header lookups and clang, then the BPF verifier: 10 to 30 s each
+# in the debug guest, two thirds of it in the kernel), and the cases
+# before tools_end_on_duration run one bpftrace at a time, which leaves the
+# guest's other CPU to these.  They trace the traffic of those
 # cases, which changes none of their counts.  rdst-leaks.bt reports entries
 # held 10 s after retirement: none are before bpftrace_leaks holds some on
 # purpose, so tools_end_on_duration runs before it.
