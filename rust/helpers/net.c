@@ -95,26 +95,6 @@ bool rust_helper_skb_dst_force(struct sk_buff *skb)
 	return skb_dst_force(skb);
 }
 
-struct net_device *rust_helper_skb_dev(const struct sk_buff *skb)
-{
-	return skb->dev;
-}
-
-u32 rust_helper_skb_mark(const struct sk_buff *skb)
-{
-	return skb->mark;
-}
-
-struct iphdr *rust_helper_ip_hdr(const struct sk_buff *skb)
-{
-	return ip_hdr(skb);
-}
-
-struct inet_skb_parm *rust_helper_IPCB(struct sk_buff *skb)
-{
-	return IPCB(skb);
-}
-
 bool rust_helper_skb_has_tunnel_info(const struct sk_buff *skb)
 {
 	return skb_tunnel_info(skb) != NULL;
@@ -123,27 +103,6 @@ bool rust_helper_skb_has_tunnel_info(const struct sk_buff *skb)
 bool rust_helper_nf_bridge_in_prerouting(const struct sk_buff *skb)
 {
 	return nf_bridge_in_prerouting(skb);
-}
-
-/* IPv4 routing */
-
-int rust_helper_rt_genid_ipv4(const struct net *net)
-{
-	return rt_genid_ipv4(net);
-}
-
-int rust_helper_fnhe_seq_ipv4(const struct net *net)
-{
-	return fnhe_seq_ipv4(net);
-}
-
-bool rust_helper_fib4_rules_need_l4(const struct net *net)
-{
-#ifdef CONFIG_IP_MULTIPLE_TABLES
-	return net->ipv4.fib_rules_require_fldissect > 0;
-#else
-	return false;
-#endif
 }
 
 /* net, net_device */
@@ -161,11 +120,6 @@ struct net *rust_helper_dev_net(const struct net_device *dev)
 struct net_device *rust_helper_netdev_notifier_info_to_dev(const struct netdev_notifier_info *info)
 {
 	return netdev_notifier_info_to_dev(info);
-}
-
-bool rust_helper_netif_is_l3_master_or_slave(const struct net_device *dev)
-{
-	return netif_is_l3_master(dev) || netif_is_l3_slave(dev);
 }
 
 struct in_device *rust_helper___in_dev_get_rcu(const struct net_device *dev)

@@ -2,8 +2,8 @@
 
 /*
  * rdst's tracepoints (include/trace/events/rdst.h, instantiated in
- * net/core/net-traces.c).  Each helper costs one call and a static-key test
- * while its event is disabled.
+ * net/core/net-traces.c).  Rust tests each event's static key inline
+ * (kernel::static_branch_unlikely!) and calls these only while it is enabled.
  */
 
 #include <trace/events/rdst.h>
@@ -56,11 +56,6 @@ void rust_helper_trace_rdst_gc(unsigned long cached, unsigned long evicted, unsi
 void rust_helper_trace_rdst_dev_put(int ifindex, unsigned long count)
 {
 	trace_rdst_dev_put(ifindex, count);
-}
-
-bool rust_helper_trace_rdst_garbage_enabled(void)
-{
-	return trace_rdst_garbage_enabled();
 }
 
 void rust_helper_trace_rdst_garbage(const void *dst, unsigned int age_ms, unsigned int refcnt,

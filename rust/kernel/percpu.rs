@@ -51,10 +51,29 @@ impl<const N: usize> Counters<N> {
     /// Adds `v` to counter `idx` of the local CPU.
     #[inline]
     pub fn add(&self, idx: usize, v: usize) {
-        if idx < N {
-            // SAFETY: `base` is live (type invariant) and `idx` is in bounds.
-            unsafe { bindings::this_cpu_add_ulong(self.base.as_ptr(), idx, v as _) };
+        if idx >= N {
+            return;
         }
+        // `this_cpu_add` on x86-64: one `add` relative to the per-CPU segment base, which the
+        // kernel keeps at this CPU's `__per_cpu_offset` (so a per-CPU pointer plus the base is
+        // this CPU's copy); one instruction, hence safe against preemption and interrupts.
+        #[cfg(all(CONFIG_SMP, target_arch = "x86_64"))]
+        // SAFETY: `base` is a live per-CPU allocation of `N` counters (type invariant) and
+        // `idx` is in bounds, so `base + idx` relative to any CPU's base is that CPU's counter.
+        unsafe {
+            core::arch::asm!(
+                "add qword ptr gs:[{counter}], {v}",
+                // Not `add`: a per-CPU pointer is an offset, not an address of this address space.
+                counter = in(reg) self.base.as_ptr().wrapping_add(idx),
+                v = in(reg) v,
+                options(nostack),
+            )
+        };
+        #[cfg(not(all(CONFIG_SMP, target_arch = "x86_64")))]
+        // SAFETY: `base` is live (type invariant) and `idx` is in bounds.
+        unsafe {
+            bindings::this_cpu_add_ulong(self.base.as_ptr(), idx, v as _)
+        };
     }
 
     /// Increments counter `idx` of the local CPU.

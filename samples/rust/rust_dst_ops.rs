@@ -20,7 +20,7 @@ use kernel::{
     c_str,
     kmem_cache::KmemCache,
     net::{
-        dst_ops::{self, DstOps, Entry, Registration, Table},
+        dst_ops::{self, DstOps, Entry, NorefEntry, Registration, Table},
         namespace::{Net, PernetData, PernetId, Subsys},
         netfilter::{self, priority, Hook, Ipv4Hook, Verdict},
         route::{self, rtcf, rtn},
@@ -51,7 +51,7 @@ struct SampleOps;
 impl DstOps for SampleOps {
     type Data = u32;
 
-    fn destroy(_entry: &Entry<Self>) {
+    fn destroy(_entry: &NorefEntry<Self>) {
         DESTROYED.fetch_add(1, Ordering::Relaxed);
     }
 }

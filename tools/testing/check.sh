@@ -57,6 +57,15 @@ else
 fi
 printf '# suite: clippy\nTAP version 13\n1..1\n%s\n' "$clippy_result" > "$clippy_tap"
 
+# The misuses the abstractions' types rule out (a noref borrow counted or kept
+# past its guard, an entry retired to another registration's list, hook state
+# reached without a guard), each refused by the compiler: cases of their own.
+compile_fail_tap=$log/compile_fail.tap
+{
+	echo "# suite: compile_fail"
+	timed_part "compile_fail" "$RDST_TOP/tools/testing/compile_fail.sh" debug || true
+} > "$compile_fail_tap"
+
 echo ">>> check: booting the debug kernel and running the suites (output in $out)" >&2
 rc=0
 t0=$SECONDS
@@ -64,7 +73,7 @@ RDST_KUNIT=1 "$RDST_TOP/tools/vm/run" --debug -- "$RDST_TOP/tools/testing/guest-
 	| tee "$out" || rc=$?
 times+=("guest run=$((SECONDS - t0))")
 [ "$rc" -eq 0 ] || echo ">>> check: the guest run exited with status $rc" >&2
-tee -a "$out" < "$clippy_tap"
+cat "$clippy_tap" "$compile_fail_tap" | tee -a "$out"
 
 status=0
 python3 "$RDST_TOP/tools/testing/summarize.py" "$out" "$log/guest-dmesg.log" "$rc" \

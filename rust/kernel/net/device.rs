@@ -34,6 +34,7 @@ impl NetDevice {
     }
 
     /// Returns the raw pointer.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::net_device {
         self.0.get()
     }
@@ -53,9 +54,20 @@ impl NetDevice {
 
     /// Whether the device is an L3 master (VRF) or enslaved to one: its packets are routed in
     /// the master's table, which an address-keyed cache cannot see.
+    #[inline]
     pub fn is_l3mdev(&self) -> bool {
-        // SAFETY: reads flags of an allocated device.
-        unsafe { bindings::netif_is_l3_master_or_slave(self.as_ptr()) }
+        const L3MDEV: crate::ffi::c_ulong = (bindings::netdev_priv_flags_IFF_L3MDEV_MASTER
+            | bindings::netdev_priv_flags_IFF_L3MDEV_SLAVE)
+            as crate::ffi::c_ulong;
+        // SAFETY: reads the flags of an allocated device (`netif_is_l3_master`,
+        // `netif_is_l3_slave`): `priv_flags` is a bitfield in the first member of a union;
+        // bindgen's raw accessor reads it without a reference.
+        let flags = unsafe {
+            bindings::net_device__bindgen_ty_1__bindgen_ty_1::priv_flags_raw(
+                (&raw const (*self.as_ptr()).__bindgen_anon_1).cast(),
+            )
+        };
+        flags & L3MDEV != 0
     }
 }
 

@@ -5,11 +5,18 @@
 //! C header: [`include/net/dst.h`](srctree/include/net/dst.h)
 //!
 //! A dst is the result of a routing decision attached to a packet. Its reference count is an
-//! `rcuref_t`: [`ARef<Dst>`] owns one reference (`dst_hold`/`dst_release`), [`Dst::hold_safe`]
-//! takes one only if the entry is not already dead, and a noref borrow (`&'g Dst` next to an
-//! [`rcu::Guard`] of the same lifetime) costs nothing and is valid only inside the RCU read-side
-//! section. The last `dst_release` frees the entry after a grace period (`call_rcu`), which is
-//! what makes noref borrows sound.
+//! `rcuref_t`, and it is reached in two ways, with two types (as `File` and `LocalFile` in
+//! upstream's `fs/file.rs`):
+//!
+//! - counted: [`ARef<Dst>`] owns one reference (`dst_hold`/`dst_release`), and a `&Dst` is only
+//!   ever borrowed from a holder of one, so that [`AlwaysRefCounted`] can take another;
+//! - noref: a `&'g NorefDst` borrowed inside an RCU read-side section (next to an
+//!   [`rcu::Guard`] of the same lifetime) costs nothing, and its count may already be zero: the
+//!   last `dst_release` frees the entry only after a grace period (`call_rcu`), which is what
+//!   keeps the borrow valid. Its only way to a counted reference is [`NorefDst::hold_safe`],
+//!   which fails for an entry already released.
+//!
+//! `Dst` dereferences to `NorefDst`, which has the accessors; nothing converts the other way.
 
 use super::device::NetDevice;
 use crate::{
@@ -31,28 +38,46 @@ pub mod obsolete {
     pub const KILL: i16 = bindings::DST_OBSOLETE_KILL as i16;
 }
 
-/// A destination cache entry.
+/// A destination cache entry, borrowed without a reference of the borrower's own.
 ///
 /// # Invariants
 ///
-/// A `&Dst` refers to an entry that is alive for the reference's lifetime: either its holder
-/// owns a reference, or the borrow is tied to an RCU read-side section during which the entry
-/// cannot be freed.
+/// A `&NorefDst` refers to an entry that is alive for the reference's lifetime: either someone
+/// holds a reference for at least that long, or the borrow is tied to an RCU read-side section,
+/// during which an entry cannot be freed. Its reference count may be zero.
 #[repr(transparent)]
-pub struct Dst(Opaque<bindings::dst_entry>);
+pub struct NorefDst(Opaque<bindings::dst_entry>);
 
 // SAFETY: dst entries are shared between CPUs by design; mutation goes through the kernel's own
 // synchronisation (rcuref, RCU, WRITE_ONCE).
-unsafe impl Send for Dst {}
+unsafe impl Send for NorefDst {}
 // SAFETY: as above.
-unsafe impl Sync for Dst {}
+unsafe impl Sync for NorefDst {}
 
-// SAFETY: `dst_hold` and `dst_release` manage the entry's `rcuref_t`; the last release frees the
-// entry only after an RCU grace period.
+/// A destination cache entry of which a reference is held for as long as it is borrowed.
+///
+/// # Invariants
+///
+/// A `&Dst` refers to an entry whose count is at least one for the reference's lifetime,
+/// because the lender owns a reference (an [`ARef<Dst>`], a packet's counted dst).
+#[repr(transparent)]
+pub struct Dst(NorefDst);
+
+impl core::ops::Deref for Dst {
+    type Target = NorefDst;
+
+    #[inline]
+    fn deref(&self) -> &NorefDst {
+        &self.0
+    }
+}
+
+// SAFETY: `dst_hold` and `dst_release` manage the entry's `rcuref_t`; a `&Dst` implies a count of
+// at least one (type invariant), so `dst_hold` never revives a released entry; the last release
+// frees the entry only after an RCU grace period.
 unsafe impl AlwaysRefCounted for Dst {
     fn inc_ref(&self) {
-        // SAFETY: `self` is alive (type invariant) and, being borrowed, not yet released to zero
-        // by the borrow's owner.
+        // SAFETY: the entry is alive with a count of at least one (type invariant).
         unsafe { bindings::dst_hold(self.as_ptr()) };
     }
 
@@ -62,12 +87,13 @@ unsafe impl AlwaysRefCounted for Dst {
     }
 }
 
-impl Dst {
+impl NorefDst {
     /// Creates a reference from a raw pointer.
     ///
     /// # Safety
     ///
     /// `ptr` must point to an entry that stays alive for `'a` (see the type invariants).
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::dst_entry) -> &'a Self {
         // SAFETY: transparent wrapper; validity is the caller's guarantee.
         unsafe { &*ptr.cast() }
@@ -84,8 +110,9 @@ impl Dst {
     pub fn hold_safe(&self, _rcu: &rcu::Guard) -> Option<ARef<Dst>> {
         // SAFETY: the entry is alive for the section (type invariant).
         if unsafe { bindings::dst_hold_safe(self.as_ptr()) } {
-            // SAFETY: the reference was just taken and is handed to the `ARef`.
-            Some(unsafe { ARef::from_raw(NonNull::from(self)) })
+            // SAFETY: the reference was just taken and is handed to the `ARef`; `Dst` is a
+            // transparent wrapper.
+            Some(unsafe { ARef::from_raw(NonNull::from(self).cast()) })
         } else {
             None
         }

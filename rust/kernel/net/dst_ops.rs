@@ -16,8 +16,8 @@
 //! Lifecycle, as the 3.x `dst_alloc` → `dst_free` pair, made safe:
 //!
 //! - the creator gets the first reference as an [`ARef<Entry<T>>`];
-//! - a [`Table<T>`] owns one reference per cached entry and hands out noref borrows to RCU
-//!   readers without atomics or locks;
+//! - a [`Table<T>`] owns one reference per cached entry and hands out noref borrows
+//!   ([`NorefEntry<T>`], whose count may be zero) to RCU readers without atomics or locks;
 //! - removing an entry gives its reference back, and [`GarbageList::retire`] marks the entry
 //!   obsolete, keeps it listed while anyone else still holds it, and drops the reference; the
 //!   last `dst_release` frees it after an RCU grace period through the `destroy` callback, which
@@ -25,7 +25,7 @@
 
 use super::{
     device::NetDevice,
-    dst::{obsolete, Dst},
+    dst::{obsolete, NorefDst},
     dst_trace,
     namespace::Net,
     route::Rtable,
@@ -60,28 +60,28 @@ pub trait DstOps: Sized + Send + Sync + 'static {
     type Data: Send + Sync;
 
     /// `dst_check`: whether a holder may keep using `entry` (`cookie` is the holder's).
-    fn check(_entry: &Entry<Self>, _cookie: u32) -> bool {
+    fn check(_entry: &NorefEntry<Self>, _cookie: u32) -> bool {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// The path MTU of `entry`.
-    fn mtu(_entry: &Entry<Self>) -> u32 {
+    fn mtu(_entry: &NorefEntry<Self>) -> u32 {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// The TCP MSS to advertise for `entry`.
-    fn default_advmss(_entry: &Entry<Self>) -> u32 {
+    fn default_advmss(_entry: &NorefEntry<Self>) -> u32 {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// Called once when the last reference to `entry` is gone, after an RCU grace period,
     /// right before its data is dropped and its memory freed.
-    fn destroy(_entry: &Entry<Self>) {
+    fn destroy(_entry: &NorefEntry<Self>) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// Called by `dst_dev_put` before `entry` is moved off `dev`.
-    fn ifdown(_entry: &Entry<Self>, _dev: &NetDevice) {
+    fn ifdown(_entry: &NorefEntry<Self>, _dev: &NetDevice) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -101,34 +101,54 @@ struct Links<T: DstOps> {
     /// the table lock.
     hash: AtomicU64,
     /// Next entry in the hash chain (RCU: readers follow it without the table lock).
-    next: AtomicPtr<Entry<T>>,
+    next: AtomicPtr<NorefEntry<T>>,
     /// The table the entry is in, or null: set by compare-and-swap under that table's lock
     /// and cleared under it, so that only that table's lock guards the insertion-order links,
     /// and another table's writer, which holds another lock, never touches them.
     table: AtomicPtr<Table<T>>,
     /// Insertion-order list of the table (under the lock of `table`).
-    fifo_prev: Cell<*mut Entry<T>>,
-    fifo_next: Cell<*mut Entry<T>>,
+    fifo_prev: Cell<*mut NorefEntry<T>>,
+    fifo_next: Cell<*mut NorefEntry<T>>,
     /// Whether the entry is on its registration's garbage list (under that list's lock: an
     /// entry is only ever listed on its own registration's, see [`Entry::retire`]).
     on_garbage: Cell<bool>,
-    garbage_prev: Cell<*mut Entry<T>>,
-    garbage_next: Cell<*mut Entry<T>>,
+    garbage_prev: Cell<*mut NorefEntry<T>>,
+    garbage_next: Cell<*mut NorefEntry<T>>,
     born: Jiffies,
     retired: Cell<Jiffies>,
 }
 
-/// A cached IPv4 input route: a `struct rtable` followed by the owner's data.
+/// A cached IPv4 input route: a `struct rtable` followed by the owner's data, borrowed without a
+/// reference of the borrower's own (as [`NorefDst`]).
 ///
 /// # Invariants
 ///
 /// The memory was allocated by `dst_alloc` from the ops of a [`Registration<T>`], all fields are
-/// initialised, and a `&Entry<T>` is alive for its lifetime (as [`Dst`]).
+/// initialised, and a `&NorefEntry<T>` is alive for its lifetime (as a `&NorefDst`: its count
+/// may be zero).
 #[repr(C)]
-pub struct Entry<T: DstOps> {
+pub struct NorefEntry<T: DstOps> {
     rt: Opaque<bindings::rtable>,
     links: Links<T>,
     data: T::Data,
+}
+
+/// An entry of which a reference is held for as long as it is borrowed (as [`super::dst::Dst`]):
+/// what [`ARef<Entry<T>>`] owns, and what a table's writer lends while the table holds it.
+///
+/// # Invariants
+///
+/// A `&Entry<T>` refers to an entry whose count is at least one for the reference's lifetime.
+#[repr(transparent)]
+pub struct Entry<T: DstOps>(NorefEntry<T>);
+
+impl<T: DstOps> core::ops::Deref for Entry<T> {
+    type Target = NorefEntry<T>;
+
+    #[inline]
+    fn deref(&self) -> &NorefEntry<T> {
+        &self.0
+    }
 }
 
 // SAFETY: the insertion-order `Cell`s are only accessed under the lock of the table `links.table`
@@ -136,23 +156,42 @@ pub struct Entry<T: DstOps> {
 // under the lock of the entry's own registration's garbage list; `hash`, `next` and `table` are
 // atomics; everything else is immutable after publication or synchronised by the kernel (see
 // `Dst`).
-unsafe impl<T: DstOps> Send for Entry<T> {}
+unsafe impl<T: DstOps> Send for NorefEntry<T> {}
 // SAFETY: as above.
-unsafe impl<T: DstOps> Sync for Entry<T> {}
+unsafe impl<T: DstOps> Sync for NorefEntry<T> {}
 
-// SAFETY: an entry is a dst; its reference count is the dst's.
+// SAFETY: an entry is a dst; its reference count is the dst's, at least one while a `&Entry` is
+// borrowed (type invariant), so `dst_hold` never revives a released entry.
 unsafe impl<T: DstOps> AlwaysRefCounted for Entry<T> {
     fn inc_ref(&self) {
-        self.dst().inc_ref();
+        // SAFETY: the entry is alive with a count of at least one (type invariant).
+        unsafe { bindings::dst_hold(self.dst().as_ptr()) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: the caller owns a reference (trait contract); the dst is the first member.
-        unsafe { Dst::dec_ref(obj.cast()) };
+        unsafe { bindings::dst_release(obj.cast().as_ptr()) };
     }
 }
 
 impl<T: DstOps> Entry<T> {
+    /// Retires the entry from its cache onto its own registration's garbage list: marks it
+    /// obsolete (so `dst_check` fails for holders), lists it and gives the caller's reference
+    /// back. An entry nobody else holds is freed after the RCU grace period, leaving the list
+    /// then, as `dst_free` freed unreferenced entries at once.
+    ///
+    /// The list is found from the entry itself, so an entry cannot be listed on another
+    /// registration's list, from which its `destroy` would not unlink it.
+    pub fn retire(this: ARef<Self>) {
+        // SAFETY: the entry was allocated from the ops of a `Registration<T>` (type invariant),
+        // which outlives its entries (its drop waits until `destroy` ran for each), and the
+        // caller's reference keeps this one alive.
+        let reg = unsafe { Registration::<T>::from_ops((*this.dst().as_ptr()).ops) };
+        reg.garbage.retire(this);
+    }
+}
+
+impl<T: DstOps> NorefEntry<T> {
     /// # Safety
     ///
     /// `dst` must belong to an entry allocated through a `Registration<T>` and alive for `'a`.
@@ -162,11 +201,20 @@ impl<T: DstOps> Entry<T> {
         unsafe { &*dst.cast() }
     }
 
-    /// The entry as a dst.
+    /// The entry as a dst, borrowed as the entry is.
     #[inline]
-    pub fn dst(&self) -> &Dst {
+    pub fn dst(&self) -> &NorefDst {
         // SAFETY: the dst is the first member of the route and lives as long as the entry.
-        unsafe { Dst::from_raw(self.rt.get().cast()) }
+        unsafe { NorefDst::from_raw(self.rt.get().cast()) }
+    }
+
+    /// Takes a reference unless the entry is already released (`dst_hold_safe`): the way to
+    /// keep an entry found under RCU beyond the read-side section.
+    pub fn hold_safe(&self, rcu: &rcu::Guard) -> Option<ARef<Entry<T>>> {
+        let dst = self.dst().hold_safe(rcu)?;
+        // SAFETY: the reference just taken on the entry's dst is a reference to the entry,
+        // handed to the `ARef`; `Entry` is a transparent wrapper of `NorefEntry`.
+        Some(unsafe { ARef::from_raw(ARef::into_raw(dst).cast()) })
     }
 
     /// The entry as an IPv4 route.
@@ -187,21 +235,6 @@ impl<T: DstOps> Entry<T> {
         self.links.hash.load(Ordering::Relaxed)
     }
 
-    /// Retires the entry from its cache onto its own registration's garbage list: marks it
-    /// obsolete (so `dst_check` fails for holders), lists it and gives the caller's reference
-    /// back. An entry nobody else holds is freed after the RCU grace period, leaving the list
-    /// then, as `dst_free` freed unreferenced entries at once.
-    ///
-    /// The list is found from the entry itself, so an entry cannot be listed on another
-    /// registration's list, from which its `destroy` would not unlink it.
-    pub fn retire(this: ARef<Self>) {
-        // SAFETY: the entry was allocated from the ops of a `Registration<T>` (type invariant),
-        // which outlives its entries (its drop waits until `destroy` ran for each), and the
-        // caller's reference keeps this one alive.
-        let reg = unsafe { Registration::<T>::from_ops((*this.dst().as_ptr()).ops) };
-        reg.garbage.retire(this);
-    }
-
     /// When the entry was allocated (jiffies).
     pub fn born(&self) -> Jiffies {
         self.links.born
@@ -214,6 +247,7 @@ impl<T: DstOps> Entry<T> {
         unsafe { (*self.rt.get()).rt_genid }
     }
 
+    /// The entry's address, as the table's and the list's links hold it.
     fn as_mut_ptr(&self) -> *mut Self {
         ptr::from_ref(self).cast_mut()
     }
@@ -335,7 +369,7 @@ impl<T: DstOps> Registration<T> {
                 flags,
             )
         }
-        .cast::<Entry<T>>();
+        .cast::<NorefEntry<T>>();
         if raw.is_null() {
             return Err(ENOMEM);
         }
@@ -375,7 +409,8 @@ impl<T: DstOps> Registration<T> {
             ptr::addr_of_mut!((*raw).data).write(data);
         }
         // SAFETY: `dst_alloc` returned the one reference, owned by the `ARef` from now on.
-        let entry: ARef<Entry<T>> = unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) };
+        // `Entry` is a transparent wrapper of `NorefEntry`.
+        let entry: ARef<Entry<T>> = unsafe { ARef::from_raw(NonNull::new_unchecked(raw).cast()) };
         dst_trace::alloc(
             entry.dst(),
             route.dev(rcu).ifindex(),
@@ -438,7 +473,7 @@ struct Adapter<T: DstOps>(PhantomData<T>);
 /// `dst` must be a live entry of a `Registration<T>`.
 unsafe fn inherit<'a, T: DstOps>(dst: *const bindings::dst_entry) -> &'a bindings::dst_ops {
     // SAFETY: `inherit` points to the static `ipv4_dst_ops` (checked in `alloc_from`).
-    unsafe { &*Entry::<T>::from_dst(dst).links.inherit }
+    unsafe { &*NorefEntry::<T>::from_dst(dst).links.inherit }
 }
 
 macro_rules! delegate {
@@ -498,7 +533,7 @@ impl<T: DstOps> Adapter<T> {
     ) -> *mut bindings::dst_entry {
         if T::HAS_CHECK {
             // SAFETY: `dst` is a live entry of ours (callback contract).
-            let keep = T::check(unsafe { Entry::from_dst(dst) }, cookie);
+            let keep = T::check(unsafe { NorefEntry::from_dst(dst) }, cookie);
             return if keep { dst } else { ptr::null_mut() };
         }
         // SAFETY: `dst` is a live entry of ours (callback contract).
@@ -515,7 +550,7 @@ impl<T: DstOps> Adapter<T> {
     unsafe extern "C" fn default_advmss_callback(dst: *const bindings::dst_entry) -> u32 {
         if T::HAS_DEFAULT_ADVMSS {
             // SAFETY: `dst` is a live entry of ours (callback contract).
-            return T::default_advmss(unsafe { Entry::from_dst(dst) });
+            return T::default_advmss(unsafe { NorefEntry::from_dst(dst) });
         }
         delegate!(T, dst, default_advmss(dst))
     }
@@ -526,7 +561,7 @@ impl<T: DstOps> Adapter<T> {
     unsafe extern "C" fn mtu_callback(dst: *const bindings::dst_entry) -> u32 {
         if T::HAS_MTU {
             // SAFETY: `dst` is a live entry of ours (callback contract).
-            return T::mtu(unsafe { Entry::from_dst(dst) });
+            return T::mtu(unsafe { NorefEntry::from_dst(dst) });
         }
         delegate!(T, dst, mtu(dst))
     }
@@ -553,7 +588,7 @@ impl<T: DstOps> Adapter<T> {
     unsafe extern "C" fn destroy_callback(dst: *mut bindings::dst_entry) {
         // SAFETY: `destroy` runs once, for a live entry of a registration of ours, after its
         // last reference and an RCU grace period: nothing else can reach it.
-        let entry = unsafe { Entry::<T>::from_dst(dst) };
+        let entry = unsafe { NorefEntry::<T>::from_dst(dst) };
         // SAFETY: the entry was allocated from the ops of a live registration.
         let reg = unsafe { Registration::<T>::from_ops((*dst).ops) };
         if T::HAS_DESTROY {
@@ -581,7 +616,7 @@ impl<T: DstOps> Adapter<T> {
     ) {
         if T::HAS_IFDOWN {
             // SAFETY: `dst` is a live entry of ours and `dev` its device (callback contract).
-            T::ifdown(unsafe { Entry::from_dst(dst) }, unsafe {
+            T::ifdown(unsafe { NorefEntry::from_dst(dst) }, unsafe {
                 NetDevice::from_raw(dev)
             });
         }
@@ -695,8 +730,8 @@ pub struct GarbageList<T: DstOps> {
 }
 
 struct GarbageInner<T: DstOps> {
-    head: *mut Entry<T>,
-    tail: *mut Entry<T>,
+    head: *mut NorefEntry<T>,
+    tail: *mut NorefEntry<T>,
     len: usize,
 }
 
@@ -747,7 +782,7 @@ impl<T: DstOps> GarbageList<T> {
     }
 
     /// Takes `entry` off the list; returns whether it was listed.
-    fn unlink(&self, entry: &Entry<T>) -> bool {
+    fn unlink(&self, entry: &NorefEntry<T>) -> bool {
         let mut g = self.inner.lock();
         let e = &entry.links;
         if !e.on_garbage.replace(false) {
@@ -769,8 +804,10 @@ impl<T: DstOps> GarbageList<T> {
     }
 
     /// Calls `f` on every listed entry, oldest first, under the list's lock (softirqs off): `f`
-    /// must not sleep nor retire entries.
-    pub fn for_each(&self, mut f: impl FnMut(&Entry<T>)) {
+    /// must not sleep nor retire entries. A listed entry may be on its way to `destroy` (its
+    /// count zero): `f` gets a noref borrow, which [`NorefEntry::hold_safe`] turns into a
+    /// reference only while the entry is still held.
+    pub fn for_each(&self, mut f: impl FnMut(&NorefEntry<T>)) {
         let g = self.inner.lock();
         let mut p = g.head;
         // SAFETY: listed entries are alive while we hold the lock (type invariant).
@@ -839,7 +876,7 @@ impl<T: DstOps> GarbageList<T> {
 /// that readers already on them continue along the chain.
 #[pin_data(PinnedDrop)]
 pub struct Table<T: DstOps> {
-    buckets: KVVec<AtomicPtr<Entry<T>>>,
+    buckets: KVVec<AtomicPtr<NorefEntry<T>>>,
     mask: usize,
     #[pin]
     writer: SpinLockBh<TableInner<T>>,
@@ -847,8 +884,8 @@ pub struct Table<T: DstOps> {
 
 /// What the table's lock protects.
 pub struct TableInner<T: DstOps> {
-    fifo_head: *mut Entry<T>,
-    fifo_tail: *mut Entry<T>,
+    fifo_head: *mut NorefEntry<T>,
+    fifo_tail: *mut NorefEntry<T>,
     len: usize,
     _p: PhantomData<T>,
 }
@@ -884,8 +921,8 @@ impl<T: DstOps> Table<T> {
         &self,
         hash: u64,
         _rcu: &'g rcu::Guard,
-        mut matches: impl FnMut(&Entry<T>) -> bool,
-    ) -> Option<&'g Entry<T>> {
+        mut matches: impl FnMut(&NorefEntry<T>) -> bool,
+    ) -> Option<&'g NorefEntry<T>> {
         let mut p = self.buckets[hash as usize & self.mask].load(Ordering::Acquire);
         // SAFETY: chain entries are alive until a grace period after their removal (type
         // invariant, and entries are freed through `call_rcu`); we are in an RCU section.
@@ -982,9 +1019,9 @@ impl<T: DstOps> TableWriter<'_, T> {
         Ok(())
     }
 
-    /// Removes `entry` and returns the table's reference to it, or `None` if it is not in
-    /// this table.
-    pub fn remove(&mut self, entry: &Entry<T>) -> Option<ARef<Entry<T>>> {
+    /// Removes `entry` (found by a lookup, say) and returns the table's reference to it, or
+    /// `None` if it is not in this table.
+    pub fn remove(&mut self, entry: &NorefEntry<T>) -> Option<ARef<Entry<T>>> {
         let l = &entry.links;
         // Only this table's entries, whose links our lock guards.
         if l.table.load(Ordering::Relaxed) != self.table_ptr() {
@@ -993,7 +1030,7 @@ impl<T: DstOps> TableWriter<'_, T> {
         let target = entry.as_mut_ptr();
         let bucket = &self.table.buckets[l.hash.load(Ordering::Relaxed) as usize & self.table.mask];
         // Unlink from the chain; `entry.next` stays as is for readers standing on it.
-        let mut link: &AtomicPtr<Entry<T>> = bucket;
+        let mut link: &AtomicPtr<NorefEntry<T>> = bucket;
         loop {
             let p = link.load(Ordering::Relaxed);
             // SAFETY: chain entries are alive and we hold the lock (type invariant).
@@ -1019,13 +1056,15 @@ impl<T: DstOps> TableWriter<'_, T> {
         // Last: the entry may be claimed by another table from here on.
         l.table.store(ptr::null_mut(), Ordering::Release);
         // SAFETY: the table owned one reference to the entry; it is handed to the caller.
-        Some(unsafe { ARef::from_raw(NonNull::new_unchecked(target)) })
+        // `Entry` is a transparent wrapper of `NorefEntry`.
+        Some(unsafe { ARef::from_raw(NonNull::new_unchecked(target).cast()) })
     }
 
     /// The oldest entry (first inserted).
     pub fn oldest(&self) -> Option<&Entry<T>> {
-        // SAFETY: table entries are alive while the lock is held (type invariant).
-        unsafe { self.inner.fifo_head.as_ref() }
+        // SAFETY: table entries are alive and hold the table's reference while the lock is
+        // held (type invariant); `Entry` is a transparent wrapper of `NorefEntry`.
+        unsafe { self.inner.fifo_head.cast::<Entry<T>>().as_ref() }
     }
 
     /// Removes and returns the oldest entry.
@@ -1051,8 +1090,9 @@ impl<T: DstOps> TableWriter<'_, T> {
     pub fn bucket_entries(&self, hash: u64) -> impl Iterator<Item = &Entry<T>> {
         let mut p = self.table.buckets[hash as usize & self.table.mask].load(Ordering::Relaxed);
         core::iter::from_fn(move || {
-            // SAFETY: chain entries are alive while the lock (borrowed by `self`) is held.
-            let e = unsafe { p.as_ref() }?;
+            // SAFETY: chain entries are alive and hold the table's reference while the lock
+            // (borrowed by `self`) is held; `Entry` is a transparent wrapper of `NorefEntry`.
+            let e = unsafe { p.cast::<Entry<T>>().as_ref() }?;
             p = e.links.next.load(Ordering::Relaxed);
             Some(e)
         })
@@ -1071,9 +1111,10 @@ impl<T: DstOps> TableWriter<'_, T> {
         let mut b = start % n;
         for _ in 0..count.min(n) {
             let mut p = self.table.buckets[b].load(Ordering::Relaxed);
-            // SAFETY: chain entries are alive while we hold the lock; `next` is read before
-            // the entry is unlinked (unlinking keeps it anyway).
-            while let Some(e) = unsafe { p.as_ref() } {
+            // SAFETY: chain entries are alive and hold the table's reference while we hold the
+            // lock; `next` is read before the entry is unlinked (unlinking keeps it anyway).
+            // `Entry` is a transparent wrapper of `NorefEntry`.
+            while let Some(e) = unsafe { p.cast::<Entry<T>>().as_ref() } {
                 p = e.links.next.load(Ordering::Relaxed);
                 if remove(e) {
                     if let Some(r) = self.remove(e) {

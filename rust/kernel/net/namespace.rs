@@ -17,7 +17,7 @@ use crate::{
 use core::{
     marker::PhantomData,
     ptr::addr_of,
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering},
 };
 
 /// A network namespace (`struct net`).
@@ -45,6 +45,7 @@ impl Net {
     }
 
     /// Returns the raw pointer.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::net {
         self.0.get()
     }
@@ -53,8 +54,10 @@ impl Net {
     /// which makes every route created under an older value stale.
     #[inline]
     pub fn rt_genid_ipv4(&self) -> i32 {
-        // SAFETY: the namespace is alive (type invariant).
-        unsafe { bindings::rt_genid_ipv4(self.as_ptr()) }
+        // SAFETY: the namespace is alive (type invariant); `rt_genid` is an `atomic_t`, only
+        // ever accessed atomically (`atomic_read`, `atomic_add`).
+        unsafe { AtomicI32::from_ptr(&raw mut (*self.as_ptr()).ipv4.rt_genid.counter) }
+            .load(Ordering::Relaxed)
     }
 
     /// The count of IPv4 next-hop exception changes (`fnhe_seq_ipv4`, patch `ipv4: route: count
@@ -63,15 +66,24 @@ impl Net {
     /// reading it sees every exception counted up to the value read.
     #[inline]
     pub fn fnhe_seq_ipv4(&self) -> i32 {
-        // SAFETY: the namespace is alive (type invariant).
-        unsafe { bindings::fnhe_seq_ipv4(self.as_ptr()) }
+        // SAFETY: the namespace is alive (type invariant); `fnhe_seq` is an `atomic_t`, only
+        // ever accessed atomically (`atomic_read_acquire`, `atomic_inc`).
+        unsafe { AtomicI32::from_ptr(&raw mut (*self.as_ptr()).ipv4.fnhe_seq.counter) }
+            .load(Ordering::Acquire)
     }
 
     /// Whether the IPv4 policy rules look at L4 fields (ports), so that the route of a packet
     /// may depend on more than its addresses, TOS, mark and input interface.
+    #[inline]
     pub fn fib4_rules_need_l4(&self) -> bool {
-        // SAFETY: the namespace is alive (type invariant).
-        unsafe { bindings::fib4_rules_need_l4(self.as_ptr()) }
+        #[cfg(CONFIG_IP_MULTIPLE_TABLES)]
+        // SAFETY: the namespace is alive (type invariant). The count is changed under RTNL as
+        // rules come and go, and read without it, once, as `fib4_rules_early_flow_dissect` reads it.
+        return unsafe {
+            (&raw const (*self.as_ptr()).ipv4.fib_rules_require_fldissect).read_volatile()
+        } > 0;
+        #[cfg(not(CONFIG_IP_MULTIPLE_TABLES))]
+        false
     }
 
     /// The namespace's inode number, a stable name for it in logs.
@@ -106,6 +118,7 @@ impl<T: PernetData> PernetId<T> {
         }
     }
 
+    #[inline]
     fn get(&self) -> u32 {
         self.id.load(Ordering::Acquire)
     }
@@ -146,8 +159,8 @@ pub trait PernetData: Sized + Send + Sync + 'static {
     /// while the state is being built (a netfilter hook, say) get `None` until `init` has
     /// returned. The state stays valid for the read-side critical section `_rcu` witnesses.
     #[inline]
-    fn of<'g>(net: &'g Net, _rcu: &'g rcu::Guard) -> Option<&'g Self> {
-        let slot = Slot::<Self>::find(net)?;
+    fn of<'g>(net: &'g Net, rcu: &'g rcu::Guard) -> Option<&'g Self> {
+        let slot = Slot::<Self>::find_rcu(net, rcu)?;
         // SAFETY: `slot` is valid (`find`).
         if !unsafe { Slot::flag(slot, Flag::RcuReaders) }.load(Ordering::Acquire) {
             return None;
@@ -206,6 +219,41 @@ impl<T: PernetData> Slot<T> {
         let slot = unsafe { Self::of(net.as_ptr(), id) };
         // A null slot: the namespace is still being set up.
         (!slot.is_null()).then_some(slot)
+    }
+}
+
+impl<T: PernetData> Slot<T> {
+    /// As [`Self::find`], for an RCU reader: `net_generic` inline, in the reader's section
+    /// instead of one of its own.
+    #[inline]
+    fn find_rcu(net: &Net, _rcu: &rcu::Guard) -> Option<*mut Self> {
+        let id = T::ID.get();
+        if id == 0 {
+            return None;
+        }
+        // SAFETY: the namespace is alive (type invariant of `Net`). `net->gen` is replaced
+        // under `pernet_ops_rwsem` with `rcu_assign_pointer` and the old array freed after a
+        // grace period, so the array read once here stays valid for the section `_rcu`; its
+        // `s.len` slots are readable (the header overlaps the first ids, which are never
+        // assigned). A namespace that `T`'s registration has not reached yet may have fewer
+        // slots than `id`: then it has no state of `T`.
+        let slot = unsafe {
+            let ng = (&raw const (*net.as_ptr()).gen_).read_volatile();
+            // The members of `net_generic`'s anonymous union (`s`, `ptr`) are at its start.
+            let len = (*ng.cast::<bindings::net_generic__bindgen_ty_1__bindgen_ty_1>()).len;
+            if id >= len {
+                return None;
+            }
+            ng.byte_add(core::mem::offset_of!(
+                bindings::net_generic__bindgen_ty_1__bindgen_ty_2,
+                ptr
+            ))
+            .cast::<*mut crate::ffi::c_void>()
+            .add(id as usize)
+            .read_volatile()
+        };
+        // A null slot: the namespace is still being set up.
+        (!slot.is_null()).then_some(slot.cast())
     }
 }
 

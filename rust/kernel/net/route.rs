@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/net/route.h`](srctree/include/net/route.h)
 
-use super::{device::NetDevice, dst::Dst, skbuff::SkBuff};
+use super::{device::NetDevice, dst::NorefDst, skbuff::SkBuff};
 use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
 use core::ptr::read_volatile;
 
@@ -40,11 +40,11 @@ pub mod rtn {
     pub const PROHIBIT: u16 = bindings::RTN_PROHIBIT as u16;
 }
 
-/// An IPv4 route (`struct rtable`): a [`Dst`] followed by the IPv4 decision.
+/// An IPv4 route (`struct rtable`): a [`NorefDst`] followed by the IPv4 decision.
 ///
 /// # Invariants
 ///
-/// Same as [`Dst`]: alive for the reference's lifetime.
+/// Same as [`NorefDst`]: alive for the reference's lifetime, its count possibly zero.
 #[repr(transparent)]
 pub struct Rtable(Opaque<bindings::rtable>);
 
@@ -72,10 +72,10 @@ impl Rtable {
     }
 
     /// The route's dst.
-    pub fn dst(&self) -> &Dst {
+    pub fn dst(&self) -> &NorefDst {
         // SAFETY: `dst` is the first member of `rtable` and lives as long as it (the route is
         // alive: type invariant).
-        unsafe { Dst::from_raw(&raw const (*self.as_ptr()).dst) }
+        unsafe { NorefDst::from_raw(&raw const (*self.as_ptr()).dst) }
     }
 
     /// The route type (see [`rtn`]).
@@ -147,7 +147,7 @@ impl Rtable {
 
     /// Whether the kernel keeps this route for the flows of its next hop (in the nexthop's
     /// `nhc_rth_input` or in an exception), rather than having made it for one packet or
-    /// replaced it since ([`Dst::on_uncached_list`]). Only a kept route is marked obsolete when
+    /// replaced it since ([`NorefDst::on_uncached_list`]). Only a kept route is marked obsolete when
     /// the decision it records changes (`update_or_create_fnhe`, `rt_fibinfo_free`), so a holder
     /// that relies on the mark must check this too, each time: `rt_cache_route` can replace a
     /// kept route at any moment without marking it.
@@ -155,12 +155,12 @@ impl Rtable {
         !self.dst().on_uncached_list()
     }
 
-    /// When the route expires (jiffies), 0 for never ([`Dst::expires`]).
+    /// When the route expires (jiffies), 0 for never ([`NorefDst::expires`]).
     pub fn expires(&self) -> crate::time::Jiffies {
         self.dst().expires()
     }
 
-    /// The output device, valid for the RCU section `rcu` ([`Dst::dev`]).
+    /// The output device, valid for the RCU section `rcu` ([`NorefDst::dev`]).
     pub fn dev<'g>(&'g self, rcu: &'g rcu::Guard) -> &'g NetDevice {
         self.dst().dev(rcu)
     }

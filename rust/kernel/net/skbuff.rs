@@ -5,7 +5,10 @@
 //! C headers: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h),
 //! [`include/net/dst.h`](srctree/include/net/dst.h), [`include/net/ip.h`](srctree/include/net/ip.h)
 
-use super::{device::NetDevice, dst::Dst};
+use super::{
+    device::NetDevice,
+    dst::{Dst, NorefDst},
+};
 use crate::{bindings, sync::rcu, types::ARef, types::Opaque};
 
 /// `IPCB(skb)->flags` bits that input routing sets (`IPSKB_*` in `include/net/ip.h`, defined
@@ -82,15 +85,48 @@ impl SkBuff {
     }
 
     /// Returns the raw pointer.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::sk_buff {
         self.0.get()
+    }
+
+    // The accessors below read the fields a hook needs on every packet through bindgen's
+    // layout of `struct sk_buff`, inline, instead of calling a C helper each: the hot path of a
+    // hook is a handful of loads. bindgen names anonymous members by position
+    // (`__bindgen_anon_N`); a layout that moves them fails to compile here.
+
+    /// `&skb->headers`, the `struct_group` that holds the packet's offsets and mark.
+    #[inline]
+    fn headers(&self) -> *mut bindings::sk_buff__bindgen_ty_4__bindgen_ty_1 {
+        // SAFETY: the packet is live (type invariant); `headers` is a member of a union at
+        // offset 0 of `__bindgen_anon_4`, which only a pointer is taken of.
+        unsafe { (&raw mut (*self.as_ptr()).__bindgen_anon_4).cast() }
+    }
+
+    /// `&skb->_skb_refdst`: the attached dst, `SKB_DST_NOREF` in bit 0.
+    #[inline]
+    fn refdst(&self) -> *mut crate::ffi::c_ulong {
+        // SAFETY: the packet is live (type invariant); only a pointer is taken.
+        unsafe {
+            &raw mut (*self.as_ptr())
+                .__bindgen_anon_3
+                .__bindgen_anon_1
+                ._skb_refdst
+        }
     }
 
     /// The IPv4 header fields.
     #[inline]
     pub fn ipv4_header(&self) -> Ipv4Header {
-        // SAFETY: the network header is a validated, linear IPv4 header (type invariant).
-        let iph = unsafe { &*bindings::ip_hdr(self.as_ptr()) };
+        // SAFETY: `ip_hdr`: `skb->head + skb->network_header` is a validated, linear IPv4 header
+        // (type invariant) that the packet's owner does not change while it is borrowed.
+        let iph = unsafe {
+            let skb = self.as_ptr();
+            &*(*skb)
+                .head
+                .add(usize::from((*self.headers()).network_header))
+                .cast::<bindings::iphdr>()
+        };
         Ipv4Header {
             // SAFETY: both views of the address union are plain `__be32` pairs.
             daddr: unsafe { iph.__bindgen_anon_1.addrs.daddr },
@@ -114,14 +150,22 @@ impl SkBuff {
         // allocated is that the call runs in an RCU read-side critical section (`nf_hook`)
         // and a device is freed only after a grace
         // period following its unlisting (`synchronize_net` in `unregister_netdevice_many_notify`).
-        unsafe { NetDevice::from_raw(bindings::skb_dev(self.as_ptr())) }
+        unsafe {
+            NetDevice::from_raw(
+                (*self.as_ptr())
+                    .__bindgen_anon_1
+                    .__bindgen_anon_1
+                    .__bindgen_anon_1
+                    .dev,
+            )
+        }
     }
 
     /// The packet mark.
     #[inline]
     pub fn mark(&self) -> u32 {
-        // SAFETY: the packet is live (type invariant).
-        unsafe { bindings::skb_mark(self.as_ptr()) }
+        // SAFETY: the packet is live (type invariant); the mark is a plain `u32`.
+        unsafe { (*self.headers()).__bindgen_anon_4.mark }
     }
 
     /// Whether a socket is attached (early demux, TPROXY).
@@ -134,8 +178,9 @@ impl SkBuff {
     /// Whether the packet carries tunnel metadata (collect_md tunnels), which routing keys on.
     #[inline]
     pub fn has_tunnel_info(&self) -> bool {
+        // Tunnel metadata rides on a metadata dst: no dst, no metadata (`skb_tunnel_info`).
         // SAFETY: the packet is live (type invariant).
-        unsafe { bindings::skb_has_tunnel_info(self.as_ptr()) }
+        unsafe { *self.refdst() != 0 && bindings::skb_has_tunnel_info(self.as_ptr()) }
     }
 
     /// Whether br_netfilter is passing the bridged frame through the IPv4 `PRE_ROUTING` hooks
@@ -143,19 +188,27 @@ impl SkBuff {
     /// `skb->dev` is the bridge device (`nf_bridge_in_prerouting`).
     #[inline]
     pub fn is_bridged_prerouting(&self) -> bool {
+        // br_netfilter's state is an skb extension: none active, none to look at.
         // SAFETY: the packet is live (type invariant).
-        unsafe { bindings::nf_bridge_in_prerouting(self.as_ptr()) }
+        unsafe {
+            (*self.as_ptr()).active_extensions != 0
+                && bindings::nf_bridge_in_prerouting(self.as_ptr())
+        }
     }
 
-    /// The attached dst, if any.
+    /// The attached dst, if any: borrowed without a reference of its own whether or not the
+    /// packet holds one (`SKB_DST_NOREF`), since the packet may drop it as soon as it is not
+    /// borrowed any more.
     #[inline]
-    pub fn dst(&self) -> Option<&Dst> {
+    pub fn dst(&self) -> Option<&NorefDst> {
+        // `skb_dst`: the pointer without its `SKB_DST_NOREF` bit.
         // SAFETY: the packet is live (type invariant).
-        let dst = unsafe { bindings::skb_dst(self.as_ptr()) };
+        let dst = (unsafe { *self.refdst() } & !(bindings::SKB_DST_NOREF as crate::ffi::c_ulong))
+            as *const bindings::dst_entry;
         // SAFETY: a counted dst lives while the packet holds it; a noref one was attached inside
         // the RCU section the packet is still processed in. `&self` keeps the packet, and so the
         // attachment, unchanged for the borrow.
-        (!dst.is_null()).then(|| unsafe { Dst::from_raw(dst) })
+        (!dst.is_null()).then(|| unsafe { NorefDst::from_raw(dst) })
     }
 
     /// Whether the attached dst is held without a reference (`SKB_DST_NOREF`).
@@ -176,12 +229,18 @@ impl SkBuff {
     /// Attaches `dst` without taking a reference (`skb_dst_set_noref`): no atomic operation,
     /// valid while the RCU section `rcu` is. A dst already attached is released first.
     #[inline]
-    pub fn set_dst_noref<'g>(&mut self, dst: &'g Dst, _rcu: &'g rcu::Guard) {
+    pub fn set_dst_noref<'g>(&mut self, dst: &'g NorefDst, _rcu: &'g rcu::Guard) {
         self.drop_dst();
-        // SAFETY: `dst` stays alive until the end of the RCU section: the caller can only have
-        // borrowed it for `'g` from an RCU-protected structure whose entries are freed after a
-        // grace period. Whoever keeps the packet past the section calls `skb_dst_force`.
-        unsafe { bindings::skb_dst_set_noref(self.as_ptr(), dst.as_ptr()) };
+        // `skb_dst_set_noref`, whose RCU check `_rcu` makes static.
+        // SAFETY: the packet is live and owned (type invariant). `dst` stays alive until the
+        // end of the RCU section: the caller can only have borrowed it for `'g` from an
+        // RCU-protected structure whose entries are freed after a grace period. Whoever keeps
+        // the packet past the section calls `skb_dst_force`.
+        unsafe {
+            bindings::sk_buff__bindgen_ty_4__bindgen_ty_1::set_slow_gro_raw(self.headers(), 1);
+            *self.refdst() = dst.as_ptr() as crate::ffi::c_ulong
+                | bindings::SKB_DST_NOREF as crate::ffi::c_ulong;
+        }
     }
 
     /// Turns a noref dst into a counted one, as needed before the packet leaves the RCU
@@ -203,20 +262,30 @@ impl SkBuff {
     #[inline]
     pub fn drop_dst(&mut self) {
         // SAFETY: the packet is live and owned (type invariant).
-        unsafe { bindings::skb_dst_drop(self.as_ptr()) };
+        if unsafe { *self.refdst() } != 0 {
+            // SAFETY: as above.
+            unsafe { bindings::skb_dst_drop(self.as_ptr()) };
+        }
     }
 
     /// The IPv4 control block flags (`IPCB(skb)->flags`, see [`ipskb`]).
     #[inline]
     pub fn ipcb_flags(&self) -> u16 {
-        // SAFETY: `ip_rcv_core` initialised the control block as an `inet_skb_parm`.
-        unsafe { (*bindings::IPCB(self.as_ptr())).flags }
+        // SAFETY: `ip_rcv_core` initialised the control block as an `inet_skb_parm` (`IPCB`).
+        unsafe { (*self.ipcb()).flags }
     }
 
     /// Sets the IPv4 control block flags in `flags`.
     #[inline]
     pub fn set_ipcb_flags(&mut self, flags: u16) {
         // SAFETY: as above; the packet is owned.
-        unsafe { (*bindings::IPCB(self.as_ptr())).flags |= flags };
+        unsafe { (*self.ipcb()).flags |= flags };
+    }
+
+    /// `IPCB(skb)`: the control block as IPv4 uses it.
+    #[inline]
+    fn ipcb(&self) -> *mut bindings::inet_skb_parm {
+        // SAFETY: the packet is live (type invariant); only a pointer is taken.
+        unsafe { (&raw mut (*self.as_ptr()).cb).cast() }
     }
 }

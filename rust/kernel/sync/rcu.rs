@@ -70,6 +70,7 @@ impl Default for Guard {
 }
 
 impl Drop for Guard {
+    #[inline]
     fn drop(&mut self) {
         if self.owned {
             // SAFETY: by the type invariant, `new` entered the section this guard ends.

@@ -10,9 +10,10 @@
 # loaded, e.g. "ip netns exec snd ping -c 3 203.0.113.1") while ftrace
 # records nf_hook_slow, the netfilter entry that calls rdst's hook, to DEPTH
 # levels (default 4).  Rust code has no ftrace entry of its own, so rdst's
-# hook shows as the C functions it calls (rust_helper_*, the kernel's
-# ip_route_input_noref on a miss) directly under nf_hook_slow, with the
-# rdst:rdst_miss/rdst_hit/rdst_insert/rdst_decline events printed in place.
+# hook shows as the C functions it calls directly under nf_hook_slow (on a
+# miss the kernel's ip_route_input_noref, dst_alloc, rust_helper_*; a hit
+# calls none), with the rdst:rdst_miss/rdst_hit/rdst_insert/rdst_decline
+# events printed in place.
 # Prints the first graph that contains a miss, then the first with a hit;
 # the whole trace is kept in FILE if given.  Needs root and tracefs.
 #
