@@ -9,7 +9,7 @@ use crate::{
     bindings,
     error::{from_result, to_result},
     init::PinInit,
-    net::device::Rtnl,
+    net::device::{NetDevice, Rtnl},
     prelude::*,
     sync::rcu,
     types::Opaque,
@@ -42,6 +42,20 @@ impl Net {
         // SAFETY: `Net` is a transparent wrapper of `struct net`; validity is the caller's
         // guarantee.
         unsafe { &*ptr.cast() }
+    }
+
+    /// The initial namespace (`init_net`), which is never freed.
+    pub fn init_net() -> &'static Net {
+        // SAFETY: `init_net` is a static object that lives as long as the kernel.
+        unsafe { Net::from_raw(&raw const bindings::init_net) }
+    }
+
+    /// The namespace's loopback device, registered first and unregistered last.
+    pub fn loopback(&self) -> &NetDevice {
+        // SAFETY: the namespace is alive (type invariant); its loopback device is created by
+        // the first device pernet subsystem (`loopback_net_ops`) and unregistered last, after
+        // every subsystem registered later has run its `exit`.
+        unsafe { NetDevice::from_raw((*self.as_ptr()).loopback_dev) }
     }
 
     /// Returns the raw pointer.

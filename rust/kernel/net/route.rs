@@ -4,9 +4,19 @@
 //!
 //! C header: [`include/net/route.h`](srctree/include/net/route.h)
 
-use super::{device::NetDevice, dst::NorefDst, skbuff::SkBuff};
-use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
-use core::ptr::read_volatile;
+use super::{
+    device::NetDevice,
+    dst::{Dst, NorefDst},
+    skbuff::SkBuff,
+};
+use crate::{
+    bindings,
+    error::to_result,
+    prelude::*,
+    sync::rcu,
+    types::{ARef, Opaque},
+};
+use core::ptr::{read_volatile, NonNull};
 
 /// `rt_flags` bits (`RTCF_*`).
 pub mod rtcf {
@@ -187,4 +197,40 @@ pub fn input_noref<'g>(
     // first member) that lives until the end of the RCU section `'g`, whatever then happens to
     // the packet.
     Ok(unsafe { Rtable::from_raw(dst.cast()) })
+}
+
+/// An IPv4 route with a reference of its own: one the owner made, not the kernel's lookup.
+///
+/// # Invariants
+///
+/// `dst` is the dst of a `struct rtable` (its first member), counted by the `ARef`.
+pub struct OwnedRoute {
+    dst: ARef<Dst>,
+}
+
+impl OwnedRoute {
+    /// Allocates a route of type `rt_type` out of `dev`, as IPv4 does for a decision it makes
+    /// (`rt_dst_alloc`): its fields are the kernel's defaults. For owners that build routes of
+    /// their own, and for tests that need one without a packet.
+    pub fn alloc(dev: &NetDevice, rt_type: u16) -> Result<Self> {
+        // SAFETY: `dev` is a live device; `rt_dst_alloc` takes its own reference on it and
+        // returns a route with one reference, or null.
+        let rt = unsafe { bindings::rt_dst_alloc(dev.as_ptr(), 0, rt_type, false) };
+        let rt = NonNull::new(rt).ok_or(ENOMEM)?;
+        // SAFETY: the route's one reference is handed to the `ARef`; its dst is its first
+        // member, and `Dst` is a transparent wrapper of `struct dst_entry`.
+        let dst = unsafe { ARef::from_raw(rt.cast()) };
+        // INVARIANT: `dst` is the dst of the route just allocated.
+        Ok(Self { dst })
+    }
+}
+
+impl core::ops::Deref for OwnedRoute {
+    type Target = Rtable;
+
+    fn deref(&self) -> &Rtable {
+        // SAFETY: the dst is the first member of a route (type invariant), alive while the
+        // reference is held.
+        unsafe { Rtable::from_raw(self.dst.as_ptr().cast()) }
+    }
 }
