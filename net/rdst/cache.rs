@@ -50,12 +50,14 @@ pub(crate) struct FlowKey {
 }
 
 impl FlowKey {
-    /// SipHash-1-3: a flood that finds collisions gets a chain of `MAX_CHAIN` at most.
+    /// SipHash-1-3 over two words: a flood that finds collisions gets a chain of `MAX_CHAIN`
+    /// at most. The DSCP (six bits) is folded into the top of the interface index, whose values
+    /// stay far below 2^26: at worst two keys share a hash, and lookups compare whole keys.
     fn hash(&self, key: &siphash::Key) -> u64 {
-        key.hash_3u64_fast(
+        let iif_dscp = self.flow.iif as u32 ^ u32::from(self.dscp) << 24;
+        key.hash_2u64_fast(
             u64::from(self.flow.daddr) | u64::from(self.flow.saddr) << 32,
-            self.flow.iif as u32 as u64 | u64::from(self.dscp) << 32,
-            u64::from(self.mark),
+            u64::from(iif_dscp) | u64::from(self.mark) << 32,
         )
     }
 }

@@ -19,14 +19,17 @@ use crate::bindings;
 /// let k = Key::new_random();
 /// assert_eq!(k.hash_3u64(1, 2, 3), k.hash_3u64(1, 2, 3));
 /// assert_ne!(k.hash_3u64(1, 2, 3), k.hash_3u64(1, 2, 4));
-/// // The same function as the kernel's `siphash_3u64`.
+/// // The same functions as the kernel's `siphash_2u64` and `siphash_3u64`.
 /// for (a, b, c) in [(0, 0, 0), (1, 2, 3), (u64::MAX, 1 << 63, 0x0123_4567_89ab_cdef)] {
-///     // SAFETY: the key is valid for the call.
+///     // SAFETY: the key is valid for the calls.
+///     assert_eq!(k.hash_2u64(a, b), unsafe { bindings::siphash_2u64(a, b, k.as_raw()) });
+///     // SAFETY: as above.
 ///     assert_eq!(k.hash_3u64(a, b, c), unsafe { bindings::siphash_3u64(a, b, c, k.as_raw()) });
 /// }
 /// // The fast variant has the rounds of `hsiphash` on 64-bit machines: another function.
-/// assert_ne!(k.hash_3u64_fast(1, 2, 3), k.hash_3u64(1, 2, 3));
-/// assert_eq!(k.hash_3u64_fast(1, 2, 3), k.hash_3u64_fast(1, 2, 3));
+/// assert_ne!(k.hash_2u64_fast(1, 2), k.hash_2u64(1, 2));
+/// assert_eq!(k.hash_2u64_fast(1, 2), k.hash_2u64_fast(1, 2));
+/// assert_ne!(k.hash_2u64_fast(1, 2), k.hash_2u64_fast(1, 3));
 /// ```
 pub struct Key(bindings::siphash_key_t);
 
@@ -49,24 +52,30 @@ impl Key {
         &self.0
     }
 
+    /// Hashes two 64-bit words with SipHash-2-4 (`siphash_2u64`).
+    #[inline]
+    pub fn hash_2u64(&self, a: u64, b: u64) -> u64 {
+        self.sip::<2, 4, 2>([a, b])
+    }
+
     /// Hashes three 64-bit words with SipHash-2-4 (`siphash_3u64`).
     #[inline]
     pub fn hash_3u64(&self, a: u64, b: u64, c: u64) -> u64 {
-        self.sip::<2, 4>([a, b, c])
+        self.sip::<2, 4, 3>([a, b, c])
     }
 
-    /// Hashes three 64-bit words with SipHash-1-3, the rounds the kernel's `hsiphash` uses on
+    /// Hashes two 64-bit words with SipHash-1-3, the rounds the kernel's `hsiphash` uses on
     /// 64-bit machines: for hash tables whose chains are bounded anyway, where an attacker who
     /// finds collisions gains a longer chain, not a wrong answer.
     #[inline]
-    pub fn hash_3u64_fast(&self, a: u64, b: u64, c: u64) -> u64 {
-        self.sip::<1, 3>([a, b, c])
+    pub fn hash_2u64_fast(&self, a: u64, b: u64) -> u64 {
+        self.sip::<1, 3, 2>([a, b])
     }
 
-    /// SipHash with `C` compression and `D` finalisation rounds over `words`, as
+    /// SipHash with `C` compression and `D` finalisation rounds over `N` words, as
     /// `lib/siphash.c` computes it (the last block is the length in bytes, shifted to the top).
     #[inline(always)]
-    fn sip<const C: usize, const D: usize>(&self, words: [u64; 3]) -> u64 {
+    fn sip<const C: usize, const D: usize, const N: usize>(&self, words: [u64; N]) -> u64 {
         let [k0, k1] = self.0.key;
         let mut v = [
             k0 ^ 0x736f6d6570736575,
@@ -74,14 +83,18 @@ impl Key {
             k0 ^ 0x6c7967656e657261,
             k1 ^ 0x7465646279746573,
         ];
-        let last = ((8 * words.len()) as u64) << 56;
-        for m in words.into_iter().chain([last]) {
+        let mut compress = |m: u64| {
             v[3] ^= m;
             for _ in 0..C {
                 round(&mut v);
             }
             v[0] ^= m;
+        };
+        for m in words {
+            compress(m);
         }
+        // The last block: the length in bytes in the top byte, no tail.
+        compress(((8 * N) as u64) << 56);
         v[2] ^= 0xff;
         for _ in 0..D {
             round(&mut v);
