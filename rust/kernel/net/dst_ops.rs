@@ -31,12 +31,12 @@ use super::{
     route::Rtable,
 };
 use crate::{
-    bindings, build_error,
+    bindings, build_error, c_str,
     error::to_result,
     kmem_cache::KmemCache,
-    new_spinlock_bh,
     prelude::*,
-    sync::{rcu, Arc, SpinLockBh},
+    static_lock_class,
+    sync::{rcu, Arc, LockClassKey, SpinLockBh},
     time::{jiffies, jiffies_to_msecs, Jiffies},
     types::{ARef, AlwaysRefCounted, Opaque},
 };
@@ -463,6 +463,24 @@ impl<T: DstOps> PinnedDrop for Registration<T> {
     }
 }
 
+// The lock classes of tables and garbage lists, a name and a key each, in statics of this
+// crate. `new_spinlock_bh!` inside the generic `new`s made one key for every instantiation, in
+// the kernel and in every module, while each instantiation carried its own copy of the name:
+// lockdep reports a second name for a key as a corrupted class ("found a different class ...
+// with the same key"), as soon as two crates make a table.
+
+/// The lock class of every [`Table`]'s lock.
+fn table_lock_class() -> (&'static CStr, &'static LockClassKey) {
+    static NAME: &CStr = c_str!("dst_ops::Table");
+    (NAME, static_lock_class!())
+}
+
+/// The lock class of every [`GarbageList`]'s lock.
+fn garbage_lock_class() -> (&'static CStr, &'static LockClassKey) {
+    static NAME: &CStr = c_str!("dst_ops::GarbageList");
+    (NAME, static_lock_class!())
+}
+
 /// The `extern "C"` callbacks of [`Registration<T>`]'s ops.
 struct Adapter<T: DstOps>(PhantomData<T>);
 
@@ -741,11 +759,11 @@ unsafe impl<T: DstOps> Send for GarbageInner<T> {}
 impl<T: DstOps> GarbageList<T> {
     fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            inner <- new_spinlock_bh!(GarbageInner {
+            inner <- SpinLockBh::new(GarbageInner {
                 head: ptr::null_mut(),
                 tail: ptr::null_mut(),
                 len: 0,
-            }, "dst_ops::GarbageList"),
+            }, garbage_lock_class().0, garbage_lock_class().1),
         })
     }
 
@@ -958,12 +976,12 @@ impl<T: DstOps> Table<T> {
         try_pin_init!(Self {
             buckets: KVVec::from_fn(n, |_| AtomicPtr::new(ptr::null_mut()), GFP_KERNEL)?,
             mask: n - 1,
-            writer <- new_spinlock_bh!(TableInner {
+            writer <- SpinLockBh::new(TableInner {
                 fifo_head: ptr::null_mut(),
                 fifo_tail: ptr::null_mut(),
                 len: 0,
                 _p: PhantomData,
-            }, "dst_ops::Table"),
+            }, table_lock_class().0, table_lock_class().1),
         }? Error)
     }
 
