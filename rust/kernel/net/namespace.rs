@@ -223,22 +223,16 @@ struct Slot<T> {
 
 impl<T: PernetData> Slot<T> {
     /// The slot of `T` in `net`, if `T`'s subsystem is registered and the namespace has one.
+    /// The slot itself is the subsystem's state, which the kernel keeps until the namespace
+    /// is freed: only the array that points to it needs the read-side section.
     fn find(net: &Net) -> Option<*mut Self> {
-        let id = T::ID.get();
-        if id == 0 {
-            return None;
-        }
-        // SAFETY: `id` was assigned by `register_pernet_subsys` for `T`, so the namespace's
-        // slot for it, if any, is a `Slot<T>` the kernel keeps until the namespace is freed.
-        let slot = unsafe { Self::of(net.as_ptr(), id) };
-        // A null slot: the namespace is still being set up.
-        (!slot.is_null()).then_some(slot)
+        let rcu = rcu::read_lock();
+        Self::find_rcu(net, &rcu)
     }
-}
 
-impl<T: PernetData> Slot<T> {
     /// As [`Self::find`], for an RCU reader: `net_generic` inline, in the reader's section
-    /// instead of one of its own.
+    /// instead of one of its own. `id` was assigned by `register_pernet_subsys` for `T`, so
+    /// the namespace's slot for it, if any, is a `Slot<T>`.
     #[inline]
     fn find_rcu(net: &Net, _rcu: &rcu::Guard) -> Option<*mut Self> {
         let id = T::ID.get();
