@@ -1,0 +1,677 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdst at scale, inside the guest (tools/soak/run.sh boots it):
+#
+#   bgp         BIRD 2 on the router learns PREFIXES routes over iBGP from a
+#               peer namespace's BIRD, which then churns a set of them
+#               (withdrawn, re-announced, moved to the other egress) for
+#               CHURN_SECS s while pktgen sends probes to those prefixes
+#               through the router: each must be forwarded or answered.
+#               Each time the FIB has taken the set's next state (all via
+#               RCV1, all via RCV2, withdrawn), step probes go to it twice:
+#               the receivers' and the sender's counters must show every
+#               one where the FIB then says.  Run with rdst and without
+#               it (the method's control).
+#   flood       FLOWS distinct flows (two packets each, so that every one is
+#               cached with cache_after=2) from pktgen at full speed, with the
+#               default gc_thresh: the slab is sampled every second and must
+#               stay within the bound, the counters must add up, the garbage
+#               list must drain; an established flow's delivery during the
+#               flood is measured with and without rdst.
+#   unload      CYCLES rmmod/insmod cycles of rdst under pktgen load: each
+#               bounded, the slab gone after each rmmod.
+#   device      CYCLES deletions and re-creations of the egress device under
+#               load, with rdst serving it.
+#   namespaces  NAMESPACES namespaces created and destroyed while rdst
+#               forwards in another.
+#   fuzz        FUZZ_FRAMES malformed frames through the fuzz suite's
+#               generator (rdst_diff.py --fuzz), with rdst and without it:
+#               fates and IP/ICMP counters identical.
+#
+# RDST_SOAK_QUICK=1 runs every part at a tenth of its scale.  Prints TAP
+# (one case per claim), "# figure: NAME VALUE" lines for the host's table,
+# and "# PART took N s"; the kernel log is judged on the host.
+#
+#   guest-soak.sh [PART...]
+set -u
+
+quick=${RDST_SOAK_QUICK:-0}
+scale() { if [ "$quick" = 1 ]; then echo $(($1 / 10)); else echo "$1"; fi; }
+PREFIXES=$(scale 100000)
+CHURN_PREFIXES=$(scale 4000)
+CHURN_SECS=60
+[ "$quick" = 1 ] && CHURN_SECS=20
+CHURN_RATE_MIN=$(scale 1000)
+FLOWS=$(scale 1000000)
+CYCLES=$(scale 100)
+NAMESPACES=$(scale 100)
+FUZZ_FRAMES=$(scale 1000000)
+
+KO=$RDST_BUILD/rdst.ko
+SND=soak_snd RTR=soak_rtr RCV1=soak_rcv1 RCV2=soak_rcv2 PEER=soak_peer
+WORK=$(mktemp -d /tmp/soak.XXXXXX)
+case_no=0 failed=0
+
+say() { echo ">>> soak: $*" >&2; }
+figure() { echo "# figure: $1 $2"; }
+
+# case_result OK NAME [DETAIL]: one TAP line (the plan comes at the end).
+case_result()
+{
+	case_no=$((case_no + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $case_no $2"
+	else
+		echo "not ok $case_no $2"
+		[ -z "${3:-}" ] || echo "#   $3"
+		failed=$((failed + 1))
+	fi
+}
+check() { local name=$1; shift; if "$@"; then case_result 0 "$name"; else case_result 1 "$name" "failed: $*"; fi; }
+# all_of TEST...: each TEST (a command line, word-split) succeeds.
+all_of() { local t; for t in "$@"; do $t || return 1; done; }
+
+rdst_on() { [ -d /sys/module/rdst ] || insmod "$KO" "$@"; }
+rdst_off() { [ -d /sys/module/rdst ] && rmmod rdst; return 0; }
+nsx() { ip netns exec "$@"; }
+mac() { ip -n "$1" -br link show "$2" | awk '{ print $3 }'; }
+now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+
+# stat NS COLUMN: a counter of NS's /proc/net/stat/rdst, summed over CPUs
+# (the gauges, the same on every line, from the first).
+stat()
+{
+	local hdr line i c= sum=0
+	{
+		read -r -a hdr
+		for i in "${!hdr[@]}"; do [ "${hdr[$i]}" = "$2" ] && c=$i; done
+		while read -r -a line; do
+			case $2 in
+			entries|cached|garbage|garbage_age_ms) [ -z "$c" ] || sum=$((16#${line[$c]})); break ;;
+			esac
+			[ -z "$c" ] || sum=$((sum + 16#${line[$c]}))
+		done
+	} < <(nsx "$1" cat /proc/net/stat/rdst 2>/dev/null)
+	echo "$sum"
+}
+
+# slab: "ACTIVE TOTAL OBJSIZE" of rdst's cache, nothing when it is gone.
+slab() { awk '$1 == "rdst_cache" { print $2, $3, $4 }' /proc/slabinfo; }
+
+# The router and its neighbours:
+#
+#   SND snd0 192.0.2.2 --- rtr0 192.0.2.1  RTR  rtr1 198.51.100.1 --- rcv0 198.51.100.2 RCV1
+#                                               rtr2 198.51.101.1 --- rcv0 198.51.101.2 RCV2
+#                                               rtr3 100.64.0.1   --- peer0 100.64.0.2  PEER (BGP)
+# 203.0.0.0/8 goes via RCV1 (the flood, the load), 198.18.0.0/15 via RCV2
+# (the established flow during the flood, counted apart).  The
+# receivers drop everything at PRE_ROUTING: they cost nothing.
+topo()
+{
+	local ns
+	for ns in $SND $RTR $RCV1 $RCV2 $PEER; do ip netns del $ns 2>/dev/null; ip netns add $ns; done
+	ip -n $SND link add snd0 type veth peer name rtr0 netns $RTR
+	ip -n $RTR link add rtr3 type veth peer name peer0 netns $PEER
+	ip -n $SND addr add 192.0.2.2/24 dev snd0
+	ip -n $SND addr add 192.0.2.3/24 dev snd0
+	ip -n $SND link set snd0 up
+	ip -n $SND route add default via 192.0.2.1
+	ip -n $PEER addr add 100.64.0.2/30 dev peer0
+	ip -n $PEER link set peer0 up
+	ip -n $RTR -batch - <<-EOF
+		addr add 192.0.2.1/24 dev rtr0
+		link set rtr0 up
+		addr add 100.64.0.1/30 dev rtr3
+		link set rtr3 up
+	EOF
+	egress 1
+	egress 2
+	ip -n $RTR route add 203.0.0.0/8 via 198.51.100.2
+	ip -n $RTR route add 198.18.0.0/15 via 198.51.101.2
+	ip netns exec $SND ethtool -K snd0 tso off >/dev/null
+	nsx $RTR sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 \
+		net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000
+	sysctl -qw net.ipv4.route.error_cost=0
+	ip -n $RTR neigh replace 192.0.2.2 lladdr "$(mac $SND snd0)" dev rtr0 nud permanent
+	ip -n $RTR neigh replace 192.0.2.3 lladdr "$(mac $SND snd0)" dev rtr0 nud permanent
+	# The ICMP errors the router sends back, for each of SND's addresses.
+	nsx $SND nft -f - <<-EOF
+	table ip soak_snd {
+		counter unreach_2 {}
+		counter unreach_3 {}
+		chain in {
+			type filter hook prerouting priority -300; policy accept;
+			ip daddr 192.0.2.2 icmp type destination-unreachable counter name unreach_2
+			ip daddr 192.0.2.3 icmp type destination-unreachable counter name unreach_3
+		}
+	}
+	EOF
+	# The peer's BIRD announces routes via the receivers' addresses: it
+	# needs them on a network of its own (static routes' gateways must be
+	# neighbours), a dummy device each.
+	ip -n $PEER -batch - <<-EOF
+		link add nh1 type dummy
+		addr add 198.51.100.3/24 dev nh1
+		link set nh1 up
+		link add nh2 type dummy
+		addr add 198.51.101.3/24 dev nh2
+		link set nh2 up
+	EOF
+}
+
+# egress N: (re)create the router's link to receiver N.
+egress()
+{
+	local rcv=$SND
+	[ "$1" = 1 ] && rcv=$RCV1
+	[ "$1" = 2 ] && rcv=$RCV2
+	ip -n $RTR link add rtr$1 type veth peer name rcv0 netns $rcv
+	ip -n $RTR addr add 198.51.10$(($1 - 1)).1/24 dev rtr$1
+	ip -n $rcv addr add 198.51.10$(($1 - 1)).2/24 dev rcv0
+	ip -n $rcv link set rcv0 up
+	ip -n $RTR link set rtr$1 up
+	ip netns exec $RTR ethtool -K rtr$1 tso off >/dev/null
+	ip -n $RTR neigh replace 198.51.10$(($1 - 1)).2 lladdr "$(mac $rcv rcv0)" dev rtr$1 nud permanent
+	nsx $rcv nft -f - <<-NFT
+	table ip soak_sink {
+		counter bg {}
+		counter steps {}
+		chain pre {
+			type filter hook prerouting priority -300; policy drop;
+			udp dport 9 counter name bg
+			udp dport 10 counter name steps
+		}
+	}
+	NFT
+}
+
+# --- pktgen ---------------------------------------------------------------
+
+# pg DEV|pgctrl|kpktgend_N CMD: one pktgen command in SND.
+pg()
+{
+	nsx $SND sh -c "echo '$2' > /proc/net/pktgen/$1" ||
+		{ say "pktgen: $1: $2: $(nsx $SND grep Result: /proc/net/pktgen/$1)"; return 1; }
+}
+
+# pg_dev THREAD DEV CMD...: add DEV (snd0, or snd0@N for a second
+# generator on the same device) to pktgen thread THREAD and configure it:
+# 64-byte UDP packets to the router, then CMD...
+pg_dev()
+{
+	local thread=$1 dev=$2 c
+	shift 2
+	pg "kpktgend_$thread" "add_device $dev"
+	for c in "pkt_size 64" "delay 0" "count 0" "dst_mac $(mac $RTR rtr0)" "src_min 192.0.2.2" \
+		 "src_max 192.0.2.2" "udp_src_min 4000" "udp_src_max 4000" "udp_dst_min 9" \
+		 "udp_dst_max 9" "$@"; do
+		pg "$dev" "$c"
+	done
+}
+
+pg_reset()
+{
+	pg pgctrl stop 2>/dev/null
+	pg pgctrl reset
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_1 rem_device_all
+}
+
+# pg_start: start the generators in the background; pg_wait waits for them
+# (pktgen's "start" returns when they have sent their counts, or on stop).
+PG_PID=
+pg_start() { nsx $SND sh -c "echo start > /proc/net/pktgen/pgctrl" & PG_PID=$!; sleep 0.5; }
+pg_stop() { pg pgctrl stop; pg_wait; }
+pg_wait() { [ -z "$PG_PID" ] || wait "$PG_PID"; PG_PID=; }
+
+# pg_sent DEV: what pktgen sent on DEV.
+pg_sent() { nsx $SND awk '/pkts-sofar:/ { print $2 }' "/proc/net/pktgen/$1"; }
+
+# delivered N: packets receiver N took in (its PRE_ROUTING counter).
+delivered()
+{
+	local rcv=$RCV1
+	[ "$1" = 2 ] && rcv=$RCV2
+	sink_get "$1" bg
+}
+
+# --- BGP under churn ------------------------------------------------------
+
+bird_configs()
+{
+	# Stable routes from 17.0.0.0, churned ones from 16.0.0.0, as
+	# /24s; the churned set twice, via RCV1 (preferred) and via RCV2.
+	awk -v n=$((PREFIXES - CHURN_PREFIXES)) -v c=$CHURN_PREFIXES '
+	function routes(base, count, gw,   i) {
+		for (i = 0; i < count; i++)
+			printf "\troute %d.%d.%d.0/24 via %s;\n", base, int(i / 256) % 256, i % 256, gw
+	}
+	BEGIN {
+		print "router id 100.64.0.2;"
+		print "protocol device { scan time 60; }"
+		print "protocol static stable {\n\tipv4;"; routes(17, n, "198.51.100.2"); print "}"
+		print "protocol static churn_a {\n\tipv4 { preference 200; };"; routes(16, c, "198.51.100.2"); print "}"
+		print "protocol static churn_b {\n\tipv4 { preference 100; };"; routes(16, c, "198.51.101.2"); print "}"
+		print "protocol bgp rtr {\n\tlocal 100.64.0.2 as 65000;\n\tneighbor 100.64.0.1 as 65000;"
+		print "\tipv4 { import none; export all; next hop keep; };\n}"
+	}' > "$WORK/peer.conf"
+	cat > "$WORK/rtr.conf" <<-EOF
+	router id 100.64.0.1;
+	protocol device { scan time 60; }
+	protocol direct { ipv4; interface "rtr1", "rtr2"; }
+	protocol kernel fib {
+		ipv4 { import none; export where source = RTS_BGP; };
+	}
+	protocol bgp peer {
+		local 100.64.0.1 as 65000;
+		neighbor 100.64.0.2 as 65000;
+		ipv4 { import all; export none; gateway recursive; };
+	}
+	EOF
+}
+
+birdc_rtr() { nsx $RTR birdc -s "$WORK/rtr.ctl" "$@"; }
+birdc_peer() { nsx $PEER birdc -s "$WORK/peer.ctl" "$@"; }
+
+# fib_changes: routes the router's BIRD has written to the kernel so far
+# (its kernel protocol's accepted export updates and withdraws).
+fib_changes()
+{
+	birdc_rtr show protocols all fib | awk '/Export (updates|withdraws):/ { s += $3 } END { print s + 0 }'
+}
+
+bird_routes() { ip -n $RTR route show proto bird | wc -l; }
+
+# settle: wait until the router's FIB holds every announced route again and
+# BIRD has stopped writing.
+settle()
+{
+	local last=-1 n tries
+	for ((tries = 0; tries < 600; tries++)); do
+		n=$(fib_changes)
+		[ "$n" = "$last" ] && [ "$(bird_routes)" -eq "$PREFIXES" ] && return 0
+		last=$n
+		sleep 1
+	done
+	return 1
+}
+
+# fib_state: "VIA_RTR1 VIA_RTR2", the churned set's routes in the router's
+# FIB by egress.
+fib_state()
+{
+	ip -n $RTR route show root 16.0.0.0/8 |
+		awk '/dev rtr1/ { a++ } /dev rtr2/ { b++ } END { print a + 0, b + 0 }'
+}
+
+# The churned set's four states, in the order churn_run goes through them:
+# the peer's command that enters the state, the FIB it makes (fib_state),
+# and where probes to the set must then go.
+STATE_CMD=("enable churn_a" "disable churn_a" "disable churn_b" "enable churn_b")
+STATE_FIB=("$CHURN_PREFIXES 0" "0 $CHURN_PREFIXES" "0 0" "0 $CHURN_PREFIXES")
+STATE_FATE=(rcv1 rcv2 unreachable rcv2)
+
+# sink_get N COUNTER: receiver N's counter (bg: pktgen's packets, UDP port 9; steps: the
+# step probes, UDP port 10).
+sink_get()
+{
+	local rcv=$RCV1
+	[ "$1" = 2 ] && rcv=$RCV2
+	nsx $rcv nft list counter ip soak_sink "$2" | awk '/packets/ { print $2 }'
+}
+
+# unreach_get N: the ICMP destination unreachable errors SND got for
+# 192.0.2.N.
+unreach_get() { nsx $SND nft list counter ip soak_snd "unreach_$1" | awk '/packets/ { print $2 }'; }
+
+# step_fates: "RCV1 RCV2 UNREACHABLE", the step probes' fates so far.
+step_fates() { echo "$(sink_get 1 steps) $(sink_get 2 steps) $(unreach_get 3)"; }
+
+# step_probe ROUNDS: one UDP packet (port 10, from 192.0.2.3) to an address
+# in each of up to 1000 churned prefixes, ROUNDS times; prints how many.
+step_probe()
+{
+	nsx $SND python3 -I -S - "$CHURN_PREFIXES" "$1" <<-'PY'
+	import socket, struct, sys, time
+	n, rounds = int(sys.argv[1]), int(sys.argv[2])
+	dsts = ["16.%d.%d.1" % (i // 256, i % 256) for i in range(0, n, max(n // 1000, 1))]
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+	udp = struct.pack("!HHHH", 4000, 10, 8, 0)
+	for r in range(rounds):
+	    for d in dsts:
+	        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0,
+	                         socket.inet_aton("192.0.2.3"), socket.inet_aton(d))
+	        s.sendto(ip + udp, (d, 0))
+	    time.sleep(0.05)
+	print(len(dsts) * rounds)
+	PY
+}
+
+# background_probes COUNT: pktgen sends COUNT probes (UDP port 9, from
+# 192.0.2.2) at 2000/s to 2048 flows of random addresses in the churned
+# prefixes, in the background: whatever the moment, each must be forwarded
+# or answered.
+background_probes()
+{
+	local last=$((CHURN_PREFIXES - 1))
+	pg_reset
+	pg_dev 0 snd0 "count $1" "delay 500000" "dst_min 16.0.0.1" \
+		"dst_max 16.$((last / 256)).$((last % 256)).254" "flag IPDST_RND" "flows 2048" "flowlen 1000000000"
+	pg_start
+}
+
+# wait_fib STATE: until the router's FIB holds the churned set as STATE
+# says (BIRD writes it route by route).
+wait_fib()
+{
+	local tries
+	for ((tries = 0; tries < 1200; tries++)); do
+		[ "$(fib_state)" = "${STATE_FIB[$1]}" ] && return 0
+		sleep 0.1
+	done
+	say "the FIB did not reach state $1: $(fib_state), want ${STATE_FIB[$1]}"
+	return 1
+}
+
+# churn_run LABEL: the churned set through its states for CHURN_SECS s,
+# with background probes throughout, and step probes sent twice (a miss and
+# a hit, or two misses) each time the FIB has taken a state.  Sets RATE
+# (FIB changes per second), STEPS, STEP_PROBES, WRONG (step probes whose
+# fate was not the state's), SENT and LOST (background probes neither
+# forwarded nor answered).
+churn_run()
+{
+	local c0 t0 state=0 before after want got n bg0
+	STEPS=0 STEP_PROBES=0 WRONG=0
+	bg0="$(sink_get 1 bg) $(sink_get 2 bg) $(unreach_get 2)"
+	background_probes $((CHURN_SECS * 2000 + 4000))
+	c0=$(fib_changes) t0=$(now_ms)
+	while [ $(($(now_ms) - t0)) -lt $((CHURN_SECS * 1000)) ] || [ "$state" != 0 ]; do
+		state=$(((state + 1) % 4))
+		birdc_peer ${STATE_CMD[$state]} > /dev/null
+		wait_fib "$state" || { WRONG=$((WRONG + 1)); break; }
+		before=($(step_fates))
+		n=$(step_probe 2)
+		sleep 0.2
+		after=($(step_fates))
+		got="$((after[0] - before[0])) $((after[1] - before[1])) $((after[2] - before[2]))"
+		case ${STATE_FATE[$state]} in
+		rcv1) want="$n 0 0" ;;
+		rcv2) want="0 $n 0" ;;
+		unreachable) want="0 0 $n" ;;
+		esac
+		if [ "$got" != "$want" ]; then
+			say "$1: state $state: step probes went $got (rcv1 rcv2 unreachable), want $want"
+			WRONG=$((WRONG + n))
+		fi
+		STEPS=$((STEPS + 1)) STEP_PROBES=$((STEP_PROBES + n))
+	done
+	RATE=$((($(fib_changes) - c0) * 1000 / ($(now_ms) - t0)))
+	pg_wait
+	sleep 0.5
+	SENT=$(pg_sent snd0)
+	set -- $bg0
+	LOST=$((SENT - ($(sink_get 1 bg) - $1) - ($(sink_get 2 bg) - $2) - ($(unreach_get 2) - $3)))
+	say "$STEPS steps at $RATE FIB changes/s, $STEP_PROBES step probes ($WRONG wrong), $SENT background probes ($LOST lost)"
+}
+
+part_bgp()
+{
+	local t0 hits0 stale0
+	bird_configs
+	nsx $PEER bird -c "$WORK/peer.conf" -s "$WORK/peer.ctl" -P "$WORK/peer.pid" || return
+	nsx $RTR bird -c "$WORK/rtr.conf" -s "$WORK/rtr.ctl" -P "$WORK/rtr.pid" || return
+	t0=$SECONDS
+	settle
+	check "bgp: the router's FIB holds the $PREFIXES prefixes BIRD learned over BGP ($(bird_routes) after $((SECONDS - t0)) s)" \
+		[ "$(bird_routes)" -eq "$PREFIXES" ]
+	figure bgp_prefixes "$(bird_routes)"
+	figure bgp_converge_s $((SECONDS - t0))
+
+	rdst_on
+	hits0=$(stat $RTR hits) stale0=$(stat $RTR stale)
+	churn_run "with rdst"
+	figure bgp_churn_changes_per_s "$RATE"
+	figure bgp_churn_steps "$STEPS"
+	figure bgp_step_probes_wrong_rdst "$WRONG/$STEP_PROBES"
+	figure bgp_background_probes_lost_rdst "$LOST/$SENT"
+	check "bgp: BIRD churned the router's FIB at $RATE changes/s (at least $CHURN_RATE_MIN) for $CHURN_SECS s" \
+		[ "$RATE" -ge "$CHURN_RATE_MIN" ]
+	check "bgp: with rdst, every step probe went where the FIB said at that moment ($WRONG of $STEP_PROBES did not, $STEPS steps)" \
+		all_of "[ $WRONG -eq 0 ]" "[ $STEPS -ge 4 ]"
+	check "bgp: with rdst, every background probe was forwarded or answered ($LOST of $SENT not)" [ "$LOST" -eq 0 ]
+	check "bgp: rdst served from its cache and saw its entries go stale ($(($(stat $RTR hits) - hits0)) hits, $(($(stat $RTR stale) - stale0)) stale)" \
+		all_of "[ $(($(stat $RTR hits) - hits0)) -gt 0 ]" "[ $(($(stat $RTR stale) - stale0)) -gt 0 ]"
+	figure bgp_rdst_hits $(($(stat $RTR hits) - hits0))
+
+	rdst_off
+	churn_run "without rdst"
+	figure bgp_step_probes_wrong_kernel "$WRONG/$STEP_PROBES"
+	figure bgp_background_probes_lost_kernel "$LOST/$SENT"
+	check "bgp: without rdst, the same (the method's control: $WRONG of $STEP_PROBES step probes wrong, $LOST of $SENT lost)" \
+		all_of "[ $WRONG -eq 0 ]" "[ $LOST -eq 0 ]"
+	kill "$(cat "$WORK/rtr.pid")" "$(cat "$WORK/peer.pid")"
+	ip -n $RTR route flush proto bird 2>/dev/null
+}
+
+# --- a million flows ------------------------------------------------------
+
+# flood_run: FLOWS flows of two packets each from snd0 at full speed, and
+# an established flow of 10 000 packets/s from snd0@1 to 198.18.0.1 (via
+# RCV2, which counts it alone).
+# Samples the slab and the cache each second into $WORK/flood.samples; sets
+# FLOOD_SENT, FLOOD_MS (how long it took) and EST, the established flow's
+# "DELIVERED_of_SENT" packets.
+flood_run()
+{
+	local last=$((FLOWS - 1)) d0 t0 slab_line
+	pg_reset
+	pg_dev 0 snd0 "count $((2 * FLOWS))" "dst_min 203.0.0.0" \
+		"dst_max 203.$((last / 65536)).$((last / 256 % 256)).$((last % 256))" \
+		"flows 4096" "flowlen 2" "flag FLOW_SEQ"
+	pg_dev 1 snd0@1 "count 0" "delay 100000" "dst 198.18.0.1"
+	d0=$(delivered 2)
+	: > "$WORK/flood.samples"
+	t0=$(now_ms)
+	pg_start
+	(while sleep 1; do
+		slab_line=$(slab)
+		echo "$slab_line $(stat $RTR cached) $(stat $RTR garbage)"
+	done) >> "$WORK/flood.samples" &
+	local sampler=$!
+	while [ "$(pg_sent snd0)" -lt $((2 * FLOWS)) ]; do sleep 1; done
+	FLOOD_MS=$(($(now_ms) - t0))
+	pg_stop
+	kill $sampler
+	sleep 0.5
+	FLOOD_SENT=$(pg_sent snd0)
+	EST="$(($(delivered 2) - d0))_of_$(pg_sent snd0@1)"
+}
+
+part_flood()
+{
+	local i0 e0 s0 inserts evictions cached maxobjs objsize thresh slack tries est_rdst
+	rdst_on
+	thresh=$(cat /sys/module/rdst/parameters/gc_thresh)
+	i0=$(stat $RTR inserts) e0=$(( $(stat $RTR gc_evictions) + $(stat $RTR chain_evictions) ))
+	s0=$(stat $RTR stale)
+	flood_run
+	est_rdst=$EST
+	inserts=$(( $(stat $RTR inserts) - i0 ))
+	evictions=$(( $(stat $RTR gc_evictions) + $(stat $RTR chain_evictions) - e0 ))
+	cached=$(stat $RTR cached)
+	read -r _ _ objsize <<< "$(slab)"
+	maxobjs=$(awk 'max < $2 { max = $2 } END { print max + 0 }' "$WORK/flood.samples")
+	# Slack: the slab's partial pages (two per CPU of the object count that
+	# fills a page set) and the entries retired but still referenced.
+	slack=$(( $(nproc) * 2 * 4096 * 2 / objsize + thresh / 8 ))
+	figure flood_flows "$((FLOOD_SENT / 2))"
+	figure flood_inserts "$inserts"
+	figure flood_slab_max_bytes "$((maxobjs * objsize))"
+	figure flood_slab_bound_bytes "$(((thresh + slack) * objsize))"
+	figure flood_entry_bytes "$objsize"
+	check "flood: $((FLOOD_SENT / 2)) distinct flows sent (at least $FLOWS)" [ $((FLOOD_SENT / 2)) -ge "$FLOWS" ]
+	check "flood: rdst cached them ($inserts inserts, $evictions evictions)" [ "$inserts" -ge $((FLOWS / 2)) ]
+	check "flood: the slab stayed within gc_thresh ($thresh) x $objsize B + $slack objects (at most $maxobjs objects)" \
+		[ "$maxobjs" -le $((thresh + slack)) ]
+	check "flood: inserts = evictions + stale + cached ($inserts = $evictions + $(( $(stat $RTR stale) - s0 )) + $cached)" \
+		[ "$inserts" -eq $((evictions + $(stat $RTR stale) - s0 + cached)) ]
+	for ((tries = 0; tries < 30; tries++)); do [ "$(stat $RTR garbage)" -eq 0 ] && break; sleep 1; done
+	check "flood: the garbage list drained ($(stat $RTR garbage) left)" [ "$(stat $RTR garbage)" -eq 0 ]
+
+	figure flood_ms "$FLOOD_MS"
+	figure flood_established_rdst "$est_rdst"
+
+	# The same flood without rdst, for the established flow's figure.
+	rdst_off
+	flood_run
+	figure flood_ms_kernel "$FLOOD_MS"
+	figure flood_established_kernel "$EST"
+}
+
+# --- unload and device cycles under load ----------------------------------
+
+# load_on: 64 flows to 203.0.0.0/26 at full speed until load_off.
+load_on()
+{
+	pg_reset
+	pg_dev 0 snd0 "dst_min 203.0.0.0" "dst_max 203.0.0.63" "flows 64" "flowlen 1000000000" \
+		"flag IPDST_RND"
+	pg_start
+}
+load_off() { pg_stop; }
+
+part_unload()
+{
+	local i t worst_rm=0 worst_ins=0 slab_left=0 hits=0 failures=0
+	rdst_on
+	load_on
+	for ((i = 0; i < CYCLES; i++)); do
+		sleep 0.3
+		hits=$(stat $RTR hits)
+		t=$(now_ms)
+		rmmod rdst || failures=$((failures + 1))
+		t=$(($(now_ms) - t)); [ $t -gt $worst_rm ] && worst_rm=$t
+		[ -z "$(slab)" ] || slab_left=$((slab_left + 1))
+		t=$(now_ms)
+		insmod "$KO" || failures=$((failures + 1))
+		t=$(($(now_ms) - t)); [ $t -gt $worst_ins ] && worst_ins=$t
+	done
+	sleep 1
+	local d0; d0=$(delivered 1); sleep 1
+	load_off
+	figure unload_cycles "$CYCLES"
+	figure unload_worst_rmmod_ms "$worst_rm"
+	figure unload_worst_insmod_ms "$worst_ins"
+	check "unload: $CYCLES rmmod/insmod cycles under load, none failed ($failures)" [ "$failures" -eq 0 ]
+	check "unload: the slab was gone after every rmmod ($slab_left times not)" [ "$slab_left" -eq 0 ]
+	check "unload: the last rmmod saw the cache serving ($hits hits), forwarding goes on" \
+		all_of "[ $hits -gt 0 ]" "[ $(delivered 1) -gt $d0 ]"
+}
+
+part_device()
+{
+	local i t worst=0 failures=0 d0 served=0
+	rdst_on
+	load_on
+	for ((i = 0; i < CYCLES; i++)); do
+		sleep 0.3
+		t=$(now_ms)
+		ip -n $RTR link del rtr1 || failures=$((failures + 1))
+		t=$(($(now_ms) - t)); [ $t -gt $worst ] && worst=$t
+		nsx $RCV1 nft delete table ip soak_sink 2>/dev/null
+		egress 1 || failures=$((failures + 1))
+		ip -n $RTR route replace 203.0.0.0/8 via 198.51.100.2 || failures=$((failures + 1))
+	done
+	sleep 1
+	d0=$(delivered 1); sleep 1
+	served=$(( $(delivered 1) - d0 ))
+	load_off
+	figure device_cycles "$CYCLES"
+	figure device_worst_del_ms "$worst"
+	check "device: $CYCLES deletions and re-creations of the egress under load, none failed ($failures)" \
+		[ "$failures" -eq 0 ]
+	check "device: forwarding through the re-created egress goes on ($served packets in 1 s)" [ "$served" -gt 0 ]
+	check "device: no reference left on a deleted device (dev_puts $(stat $RTR dev_puts), leak_warnings $(stat $RTR leak_warnings))" \
+		[ "$(stat $RTR leak_warnings)" -eq 0 ]
+}
+
+part_namespaces()
+{
+	local i t worst=0 failures=0 seen=0 d0
+	rdst_on
+	load_on
+	for ((i = 0; i < NAMESPACES; i++)); do
+		t=$(now_ms)
+		ip netns add soak_ns$i || failures=$((failures + 1))
+		ip -n soak_ns$i -batch - <<-EOF || failures=$((failures + 1))
+			link set lo up
+			link add va type veth peer name vb
+			addr add 10.9.0.1/24 dev va
+			link set va up
+			link set vb up
+		EOF
+		nsx soak_ns$i test -e /proc/net/stat/rdst && seen=$((seen + 1))
+		ip netns del soak_ns$i || failures=$((failures + 1))
+		t=$(($(now_ms) - t)); [ $t -gt $worst ] && worst=$t
+	done
+	d0=$(delivered 1); sleep 1
+	local served=$(( $(delivered 1) - d0 ))
+	load_off
+	figure namespaces "$NAMESPACES"
+	figure namespaces_worst_ms "$worst"
+	check "namespaces: $NAMESPACES created and destroyed while rdst forwards, none failed ($failures)" \
+		[ "$failures" -eq 0 ]
+	check "namespaces: rdst was in every one ($seen of $NAMESPACES)" [ "$seen" -eq "$NAMESPACES" ]
+	check "namespaces: forwarding in the router went on ($served packets in 1 s)" [ "$served" -gt 0 ]
+}
+
+# --- fuzz -------------------------------------------------------------------
+
+part_fuzz()
+{
+	local per_seed seeds out
+	rdst_off
+	# Three phases of PACKETS packets sent twice per seed, as make check's
+	# fuzz suite does, with 5000 packets a phase.
+	per_seed=$((3 * 2 * 5000))
+	seeds=$(( (FUZZ_FRAMES + per_seed - 1) / per_seed ))
+	out=$(RDST_DIFF_PACKETS=5000 RDST_DIFF_BURST=32 python3 -I -S \
+		"$RDST_TOP/tools/testing/selftests/rdst/rdst_diff.py" --fuzz \
+		--load "insmod $KO cache_after=1 idle_timeout_ms=3600000" --unload "rmmod rdst 2>/dev/null || true" \
+		$(seq 1000 $((1000 + seeds - 1))) 2>&1)
+	echo "$out" | grep -v '^ok\|^TAP\|^1\.\.' | head -n 20 | sed 's/^/#   /'
+	figure fuzz_frames $((seeds * per_seed))
+	check "fuzz: $((seeds * per_seed)) fuzzed frames, fates and IP/ICMP counters identical with and without rdst ($seeds seeds)" \
+		[ "$(echo "$out" | grep -c '^ok ')" -eq "$seeds" ]
+}
+
+# ---------------------------------------------------------------------------
+
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(bgp flood unload device namespaces fuzz)
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w $kmemleak ] && { echo clear > $kmemleak; echo scan=off > $kmemleak; }
+echo "rdst-check: suites start" > /dev/kmsg
+modprobe pktgen
+echo "# suite: soak (quick=$quick)"
+echo "TAP version 13"
+topo
+for p in "${parts[@]}"; do
+	start=$SECONDS
+	say "$p"
+	"part_$p"
+	echo "# $p took $((SECONDS - start)) s"
+	figure "${p}_s" $((SECONDS - start))
+done
+rdst_off
+echo "1..$case_no"
+for ns in $SND $RTR $RCV1 $RCV2 $PEER; do ip netns del $ns; done
+rm -rf "$WORK"
+if [ -w $kmemleak ]; then
+	echo scan > $kmemleak; sleep 5; echo scan > $kmemleak
+	while IFS= read -r line; do echo "kmemleak: $line" > /dev/kmsg; done < $kmemleak
+fi
+exit 0
