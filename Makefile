@@ -10,6 +10,9 @@
 #   make clippy   lint the abstractions, rdst and the samples with Clippy
 #                 (as the kernel's CLIPPY=1; also part of check)
 #   make bench    forwarding benchmark (not part of check)
+#   make soak     rdst at scale: BGP churn, a million flows, unload, device
+#                 and namespace cycles, fuzz (not part of check;
+#                 RDST_SOAK_QUICK=1: a tenth of the scale, debug kernel only)
 #   make clean    remove build/ (the kernel cache stays in $RDST_CACHE)
 #
 # Out-of-tree the kernel way also works once a kernel is built:
@@ -20,7 +23,7 @@ ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
-.PHONY: all demo check clippy kernel kernel-fast kernel-debug bench clean
+.PHONY: all demo check clippy kernel kernel-fast kernel-debug bench soak clean
 
 all: demo
 
@@ -43,6 +46,9 @@ clippy: kernel-debug
 
 bench: kernel-fast
 	tools/bench/run.sh
+
+soak:
+	tools/soak/run.sh
 
 clean:
 	rm -rf build

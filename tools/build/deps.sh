@@ -18,7 +18,7 @@ DEB_PACKAGES=(
 	make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils rsync
 	qemu-system-x86 busybox-static udev
 	iproute2 iputils-ping nftables ethtool tcpdump procps socat iptables
-	bpftrace trace-cmd python3-docutils
+	bpftrace trace-cmd python3-docutils bird2
 )
 BINDGEN_VERSION=0.73.2
 VIRTME_NG_VERSION=1.42

@@ -356,7 +356,12 @@ class Topology:
                   # then answers its queued packets with host unreachable:
                   # within a phase or not, by how long the phase takes.
                   # 100 probes: it never fails while a run lasts.
-                  "net.ipv4.neigh.rtr1.mcast_solicit=100 net.ipv4.neigh.rtr2.mcast_solicit=100"])
+                  "net.ipv4.neigh.rtr1.mcast_solicit=100 net.ipv4.neigh.rtr2.mcast_solicit=100 "
+                  # Fragments never complete here: a queue that times out
+                  # (30 s) within a run counts ReasmTimeout and answers
+                  # time exceeded in one run and not in the other, by how
+                  # long the runs take (the soak's, and a slow host's).
+                  "net.ipv4.ipfrag_time=3600 net.ipv4.ipfrag_high_thresh=268435456"])
         for n, a, gw, mac in ((r1, "198.51.100.2/25", "198.51.100.1", "02:00:00:00:01:01"),
                               (r2, "198.51.100.130/25", "198.51.100.129", "02:00:00:00:02:01")):
             # Proxy ARP for 10/8 (routed to a dummy device; proxy ARP needs
