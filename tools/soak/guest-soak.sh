@@ -435,6 +435,23 @@ churn_run()
 	say "$STEPS steps at $RATE FIB changes/s, $STEP_PROBES step probes ($WRONG wrong), $SENT background probes ($LOST lost)"
 }
 
+# after_churn: once the churn has stopped (the set back in its first state),
+# the flows rdst cached during it decide as the FIB does: step probes, twice
+# (hits the second time), all to RCV1.
+after_churn()
+{
+	local before after n hits0
+	sleep 1
+	hits0=$(stat $RTR hits)
+	before=($(step_fates))
+	n=$(step_probe 2)
+	sleep 0.2
+	after=($(step_fates))
+	check "bgp: after the churn, rdst's cached flows agree with the FIB (of $n step probes $((after[0] - before[0])) to RCV1, $((after[1] - before[1])) to RCV2, $((after[2] - before[2])) unreachable; $(($(stat $RTR hits) - hits0)) hits)" \
+		all_of "[ $((after[0] - before[0])) -eq $n ]" "[ $((after[1] - before[1] + after[2] - before[2])) -eq 0 ]" \
+		"[ $(($(stat $RTR hits) - hits0)) -ge $((n / 2)) ]"
+}
+
 part_bgp()
 {
 	local t0 hits0 stale0
@@ -463,6 +480,8 @@ part_bgp()
 	check "bgp: rdst served from its cache and saw its entries go stale ($(($(stat $RTR hits) - hits0)) hits, $(($(stat $RTR stale) - stale0)) stale)" \
 		all_of "[ $(($(stat $RTR hits) - hits0)) -gt 0 ]" "[ $(($(stat $RTR stale) - stale0)) -gt 0 ]"
 	figure bgp_rdst_hits $(($(stat $RTR hits) - hits0))
+	after_churn
+
 
 	rdst_off
 	churn_run "without rdst"
