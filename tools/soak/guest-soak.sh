@@ -50,7 +50,9 @@ CYCLES=$(scale 100)
 NAMESPACES=$(scale 100)
 FUZZ_FRAMES=$(scale 1000000)
 
-KO=$RDST_BUILD/rdst.ko
+# RDST_KO: another build of the module (a mutant of make check, to see the
+# soak catch it).
+KO=${RDST_KO:-$RDST_BUILD/rdst.ko}
 SND=soak_snd RTR=soak_rtr RCV1=soak_rcv1 RCV2=soak_rcv2 PEER=soak_peer
 WORK=$(mktemp -d /tmp/soak.XXXXXX)
 case_no=0 failed=0
@@ -74,7 +76,7 @@ check() { local name=$1; shift; if "$@"; then case_result 0 "$name"; else case_r
 # all_of TEST...: each TEST (a command line, word-split) succeeds.
 all_of() { local t; for t in "$@"; do $t || return 1; done; }
 
-rdst_on() { [ -d /sys/module/rdst ] || insmod "$KO" "$@"; }
+rdst_on() { [ -d /sys/module/rdst ] || insmod "$KO" "$@" || { case_result 1 "insmod $KO $*"; return 1; }; }
 rdst_off() { [ -d /sys/module/rdst ] && rmmod rdst; return 0; }
 nsx() { ip netns exec "$@"; }
 mac() { ip -n "$1" -br link show "$2" | awk '{ print $3 }'; }
