@@ -10,6 +10,7 @@
 #   RDST_SOAK_QUICK=1 make soak  every part at a tenth of its scale on the
 #                                fast kernel (under 10 minutes)
 #   RDST_SOAK_PARTS="bgp flood"  only these parts
+#   RDST_SOAK_RUNS="fast:0"      only these boots (FLAVOUR:QUICK)
 #
 # The full scale does not fit the debug kernel under TCG: it forwards the
 # flood at a few hundred packets a second (a tenth of the flood took 9
@@ -26,17 +27,18 @@ set -euo pipefail
 out=$RDST_TOP/build/soak
 mkdir -p "$out"
 start=$SECONDS
-runs=("debug 1" "fast 0")
-[ "${RDST_SOAK_QUICK:-0}" = 1 ] && runs=("fast 1")
+runs="debug:1 fast:0"
+[ "${RDST_SOAK_QUICK:-0}" = 1 ] && runs="fast:1"
+runs=${RDST_SOAK_RUNS:-$runs}
 
 status=0 passed=0 failed=0
 : > "$out/figures.txt"
-for run in "${runs[@]}"; do
-	read -r flavour quick <<< "$run"
+for run in $runs; do
+	flavour=${run%:*} quick=${run#*:}
 	"$RDST_TOP/tools/build/kernel.sh" "$flavour"
-	scale=full
-	[ "$quick" = 1 ] && scale="a tenth"
-	echo ">>> soak: booting the $flavour kernel, every part at $scale of its scale" >&2
+	scale="at full scale"
+	[ "$quick" = 1 ] && scale="at a tenth of its scale"
+	echo ">>> soak: booting the $flavour kernel, every part $scale" >&2
 	log=$out/$flavour
 	mkdir -p "$log"
 	rc=0 t0=$SECONDS
@@ -46,7 +48,7 @@ for run in "${runs[@]}"; do
 		bash "$RDST_TOP/tools/soak/guest-soak.sh" ${RDST_SOAK_PARTS:-} 2>&1 | tee "$log/soak.out" || rc=$?
 	sed -n "s/^# figure: /$flavour $quick /p" "$log/soak.out" >> "$out/figures.txt"
 	RDST_KUNIT=0 python3 "$RDST_TOP/tools/testing/summarize.py" "$log/soak.out" "$log/guest-dmesg.log" "$rc" \
-		"soak $flavour=$((SECONDS - t0))" | tee "$log/summary.txt" || status=1
+		"guest run=$((SECONDS - t0))" | tee "$log/summary.txt" || status=1
 	read -r p f _ <<< "$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log/summary.txt")"
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
 done
