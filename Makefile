@@ -12,7 +12,7 @@
 #   make bench    forwarding benchmark (not part of check)
 #   make soak     rdst at scale: BGP churn, a million flows, unload, device
 #                 and namespace cycles, fuzz (not part of check;
-#                 RDST_SOAK_QUICK=1: a tenth of the scale, debug kernel only)
+#                 RDST_SOAK_QUICK=1: a tenth of the scale on the fast kernel)
 #   make clean    remove build/ (the kernel cache stays in $RDST_CACHE)
 #
 # Out-of-tree the kernel way also works once a kernel is built:

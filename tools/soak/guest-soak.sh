@@ -19,9 +19,9 @@
 #               stay within the bound, the counters must add up, the garbage
 #               list must drain; an established flow's delivery during the
 #               flood is measured with and without rdst.
-#   unload      CYCLES rmmod/insmod cycles of rdst under pktgen load: each
+#   unload      UNLOAD_CYCLES rmmod/insmod cycles of rdst under pktgen load: each
 #               bounded, the slab gone after each rmmod.
-#   device      CYCLES deletions and re-creations of the egress device under
+#   device      DEVICE_CYCLES deletions and re-creations of the egress device under
 #               load, with rdst serving it.
 #   namespaces  NAMESPACES namespaces created and destroyed while rdst
 #               forwards in another.
@@ -36,8 +36,16 @@
 #   guest-soak.sh [PART...]
 set -u
 
+# RDST_SOAK_FULL: parts that run at full scale even so (the debug kernel's
+# boot runs the unload and namespace cycles whole: KASAN and kmemleak watch
+# the teardown paths 100 times).
 quick=${RDST_SOAK_QUICK:-0}
-scale() { if [ "$quick" = 1 ]; then echo $(($1 / 10)); else echo "$1"; fi; }
+full=" ${RDST_SOAK_FULL:-} "
+# scale N [PART]: N, or a tenth of it in a quick run (unless PART runs whole).
+scale()
+{
+	if [ "$quick" = 1 ] && [[ "$full" != *" ${2:-} "* ]]; then echo $(($1 / 10)); else echo "$1"; fi
+}
 PREFIXES=$(scale 100000)
 # The churned set keeps its size at a tenth of the scale: BIRD's rate of
 # changes comes from steps of this many routes.
@@ -46,8 +54,9 @@ CHURN_SECS=60
 [ "$quick" = 1 ] && CHURN_SECS=20
 CHURN_RATE_MIN=$(scale 1000)
 FLOWS=$(scale 1000000)
-CYCLES=$(scale 100)
-NAMESPACES=$(scale 100)
+UNLOAD_CYCLES=$(scale 100 unload)
+DEVICE_CYCLES=$(scale 100 device)
+NAMESPACES=$(scale 100 namespaces)
 FUZZ_FRAMES=$(scale 1000000)
 
 # RDST_KO: another build of the module (a mutant of make check, to see the
@@ -605,7 +614,7 @@ part_unload()
 	local i t worst_rm=0 worst_ins=0 slab_left=0 hits=0 failures=0
 	rdst_on
 	load_on
-	for ((i = 0; i < CYCLES; i++)); do
+	for ((i = 0; i < UNLOAD_CYCLES; i++)); do
 		sleep 0.3
 		hits=$(stat $RTR hits)
 		t=$(now_ms)
@@ -619,10 +628,10 @@ part_unload()
 	sleep 1
 	local d0; d0=$(delivered 1); sleep 1
 	load_off
-	figure unload_cycles "$CYCLES"
+	figure unload_cycles "$UNLOAD_CYCLES"
 	figure unload_worst_rmmod_ms "$worst_rm"
 	figure unload_worst_insmod_ms "$worst_ins"
-	check "unload: $CYCLES rmmod/insmod cycles under load, none failed ($failures)" [ "$failures" -eq 0 ]
+	check "unload: $UNLOAD_CYCLES rmmod/insmod cycles under load, none failed ($failures)" [ "$failures" -eq 0 ]
 	check "unload: the slab was gone after every rmmod ($slab_left times not)" [ "$slab_left" -eq 0 ]
 	check "unload: the last rmmod saw the cache serving ($hits hits), forwarding goes on" \
 		all_of "[ $hits -gt 0 ]" "[ $(delivered 1) -gt $d0 ]"
@@ -633,7 +642,7 @@ part_device()
 	local i t worst=0 failures=0 d0 served=0
 	rdst_on
 	load_on
-	for ((i = 0; i < CYCLES; i++)); do
+	for ((i = 0; i < DEVICE_CYCLES; i++)); do
 		sleep 0.3
 		t=$(now_ms)
 		ip -n $RTR link del rtr1 || failures=$((failures + 1))
@@ -646,9 +655,9 @@ part_device()
 	d0=$(delivered 1); sleep 1
 	served=$(( $(delivered 1) - d0 ))
 	load_off
-	figure device_cycles "$CYCLES"
+	figure device_cycles "$DEVICE_CYCLES"
 	figure device_worst_del_ms "$worst"
-	check "device: $CYCLES deletions and re-creations of the egress under load, none failed ($failures)" \
+	check "device: $DEVICE_CYCLES deletions and re-creations of the egress under load, none failed ($failures)" \
 		[ "$failures" -eq 0 ]
 	check "device: forwarding through the re-created egress goes on ($served packets in 1 s)" [ "$served" -gt 0 ]
 	check "device: no reference left on a deleted device (dev_puts $(stat $RTR dev_puts), leak_warnings $(stat $RTR leak_warnings))" \

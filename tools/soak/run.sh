@@ -4,17 +4,19 @@
 # `make soak`: rdst at scale (tools/soak/guest-soak.sh says what each part
 # does).  Not part of `make check`.
 #
-#   make soak                    every part at a tenth of its scale on the
-#                                debug kernel (KASAN, kmemleak, lockdep),
-#                                then at full scale on the fast kernel
+#   make soak                    on the debug kernel (KASAN, kmemleak,
+#                                lockdep) the unload and namespace cycles
+#                                whole and the other parts at a tenth of
+#                                their scale, then every part at full scale
+#                                on the fast kernel
 #   RDST_SOAK_QUICK=1 make soak  every part at a tenth of its scale on the
 #                                fast kernel (under 10 minutes)
 #   RDST_SOAK_PARTS="bgp flood"  only these parts
 #   RDST_SOAK_RUNS="fast:0"      only these boots (FLAVOUR:QUICK)
 #
-# The full scale does not fit the debug kernel under TCG: it forwards the
-# flood at a few hundred packets a second (a tenth of the flood took 9
-# minutes there).  The debug kernel's run is the oracle for memory and
+# The other parts' full scale does not fit the debug kernel under TCG: it
+# forwards the flood at a few hundred packets a second (a tenth of the
+# flood took 5 minutes there), and 100 device cycles would take 16.  The debug kernel's run is the oracle for memory and
 # locking, the fast kernel's for scale.  Each boot's output and kernel log are judged as
 # `make check`'s are (tools/testing/summarize.py: TAP, and any WARN, BUG,
 # KASAN, kmemleak, lockdep report or "waiting for ... to become free" in
@@ -44,7 +46,9 @@ for run in $runs; do
 	rc=0 t0=$SECONDS
 	flags=()
 	[ "$flavour" = debug ] && flags=(--debug)
-	RDST_LOG=$log "$RDST_TOP/tools/vm/run" "${flags[@]}" -- env RDST_SOAK_QUICK="$quick" \
+	full=
+	[ "$flavour" = debug ] && full="unload namespaces"
+	RDST_LOG=$log "$RDST_TOP/tools/vm/run" "${flags[@]}" -- env RDST_SOAK_QUICK="$quick" RDST_SOAK_FULL="$full" \
 		bash "$RDST_TOP/tools/soak/guest-soak.sh" ${RDST_SOAK_PARTS:-} 2>&1 | tee "$log/soak.out" || rc=$?
 	sed -n "s/^# figure: /$flavour $quick /p" "$log/soak.out" >> "$out/figures.txt"
 	RDST_KUNIT=0 python3 "$RDST_TOP/tools/testing/summarize.py" "$log/soak.out" "$log/guest-dmesg.log" "$rc" \
