@@ -44,7 +44,11 @@ full=" ${RDST_SOAK_FULL:-} "
 # scale N [PART]: N, or a tenth of it in a quick run (unless PART runs whole).
 scale()
 {
-	if [ "$quick" = 1 ] && [[ "$full" != *" ${2:-} "* ]]; then echo $(($1 / 10)); else echo "$1"; fi
+	if [ "$quick" = 1 ] && { [ -z "${2:-}" ] || [[ "$full" != *" $2 "* ]]; }; then
+		echo $(($1 / 10))
+	else
+		echo "$1"
+	fi
 }
 PREFIXES=$(scale 100000)
 # The churned set keeps its size at a tenth of the scale: BIRD's rate of
