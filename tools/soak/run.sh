@@ -16,8 +16,9 @@
 #
 # The other parts' full scale does not fit the debug kernel under TCG: it
 # forwards the flood at a few hundred packets a second (a tenth of the
-# flood took 5 minutes there), and 100 device cycles would take 16.  The debug kernel's run is the oracle for memory and
-# locking, the fast kernel's for scale.  Each boot's output and kernel log are judged as
+# flood took 5 minutes there), and 100 device cycles would take 16.  The
+# debug kernel's run is the oracle for memory and locking, the fast
+# kernel's for scale.  Each boot's output and kernel log are judged as
 # `make check`'s are (tools/testing/summarize.py: TAP, and any WARN, BUG,
 # KASAN, kmemleak, lockdep report or "waiting for ... to become free" in
 # the log fails it); the figures are printed as a table and kept in
@@ -40,14 +41,15 @@ for run in $runs; do
 	"$RDST_TOP/tools/build/kernel.sh" "$flavour"
 	scale="at full scale"
 	[ "$quick" = 1 ] && scale="at a tenth of its scale"
+	flags=() full=
+	if [ "$flavour" = debug ]; then
+		flags=(--debug) full="unload namespaces"
+		[ "$quick" = 1 ] && scale+=" (unload and namespaces whole)"
+	fi
 	echo ">>> soak: booting the $flavour kernel, every part $scale" >&2
 	log=$out/$flavour
 	mkdir -p "$log"
 	rc=0 t0=$SECONDS
-	flags=()
-	[ "$flavour" = debug ] && flags=(--debug)
-	full=
-	[ "$flavour" = debug ] && full="unload namespaces"
 	RDST_LOG=$log "$RDST_TOP/tools/vm/run" "${flags[@]}" -- env RDST_SOAK_QUICK="$quick" RDST_SOAK_FULL="$full" \
 		bash "$RDST_TOP/tools/soak/guest-soak.sh" ${RDST_SOAK_PARTS:-} 2>&1 | tee "$log/soak.out" || rc=$?
 	sed -n "s/^# figure: /$flavour $quick /p" "$log/soak.out" >> "$out/figures.txt"
@@ -59,7 +61,7 @@ done
 
 python3 - "$out/figures.txt" "$(cat "$RDST_TOP/build/kernel/include/config/kernel.release" 2>/dev/null)" \
 	> "$out/figures.md" <<'PY'
-import sys, platform, datetime
+import sys, datetime
 rows = {}
 cols = []
 for line in open(sys.argv[1]):
