@@ -13,13 +13,14 @@ use kernel::{
         dst::{obsolete, Dst, NorefDst},
         dst_ops::{DstOps, Entry, Registration, Table, TableWriter},
         dst_trace::{self, Flow},
-        namespace::{Net, Periodic, PernetData, PernetId, PernetPeriodic},
+        namespace::{NetInit, Periodic, PernetData, PernetId, PernetPeriodic},
         netfilter::{self, Hook, Ipv4Hook, Verdict},
-        proc::{SeqFile, StatFile, StatShow},
+        proc::{StatFile, StatShow},
         route::{self, rtcf, rtn},
         skbuff::{ipskb, SkBuff},
     },
     prelude::*,
+    seq_file::SeqFile,
     siphash,
     str::CStr,
     sync::rcu,
@@ -120,10 +121,12 @@ pub(crate) struct NetCache {
     expire: Periodic<NetCache>,
     #[pin]
     hook: netfilter::Registration<CacheHook>,
+    #[pin]
     stat: StatFile<NetCache>,
     #[pin]
     table: Table<RouteOps>,
-    dst: Pin<KBox<Registration<RouteOps>>>,
+    #[pin]
+    dst: Registration<RouteOps>,
     stats: Stats,
     key: siphash::Key,
     dev_gen: AtomicU32,
@@ -142,7 +145,7 @@ impl PernetData for NetCache {
     type Shared = Shared;
     const ID: &'static PernetId<Self> = &NET_ID;
 
-    fn init<'a>(net: &'a Net, shared: &'a Shared) -> impl PinInit<Self, Error> + 'a {
+    fn init<'a>(net: &'a NetInit<'a>, shared: &'a Shared) -> impl PinInit<Self, Error> + 'a {
         let p = &shared.params;
         try_pin_init!(Self {
             stats: Stats::new()?,
@@ -160,12 +163,9 @@ impl PernetData for NetCache {
                 |_| AtomicU32::new(0),
                 GFP_KERNEL,
             )?,
-            dst: KBox::pin_init(
-                Registration::new(net, shared.slab.clone(), p.gc_thresh),
-                GFP_KERNEL
-            )?,
+            dst <- Registration::new(net, shared.slab.clone(), p.gc_thresh),
             table <- Table::new(p.buckets as usize),
-            stat: StatFile::new(net, c_str!("rdst"))?,
+            stat <- StatFile::new(net, c_str!("rdst")),
             // Packets find this state only once `init` has returned (`PernetData::of`).
             hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, netfilter::priority::LAST),
             // After everything it uses.
@@ -192,7 +192,7 @@ impl PernetPeriodic for NetCache {
 }
 
 impl StatShow for NetCache {
-    fn show(&self, out: &mut SeqFile<'_>) -> core::fmt::Result {
+    fn show(&self, m: &SeqFile) {
         let cached = self.table.lock().len() as u64;
         let entries = self.dst.entries().max(0) as u64;
         let garbage = self.dst.garbage().len() as u64;
@@ -200,7 +200,7 @@ impl StatShow for NetCache {
         // Reading the counters is also when a leak gets noticed without cache pressure.
         self.warn_leaks();
         self.stats.show(
-            out,
+            m,
             [
                 ("entries", entries),
                 ("cached", cached),

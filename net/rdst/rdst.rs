@@ -68,12 +68,12 @@ pub(crate) struct Params {
 impl Params {
     /// Validates the module parameters: a bad value fails `insmod` with `EINVAL`.
     fn from_module_params() -> Result<Self> {
-        let gc_thresh = module_parameters::gc_thresh.get();
+        let gc_thresh = *module_parameters::gc_thresh.value();
         if !(16..=1 << 22).contains(&gc_thresh) {
             pr_err!("gc_thresh={gc_thresh} is outside 16..4194304\n");
             return Err(EINVAL);
         }
-        let buckets = match module_parameters::buckets.get() {
+        let buckets = match *module_parameters::buckets.value() {
             0 => (gc_thresh / 2).next_power_of_two(),
             b if b.is_power_of_two() && b <= 1 << 22 => b,
             b => {
@@ -81,12 +81,12 @@ impl Params {
                 return Err(EINVAL);
             }
         };
-        let idle = module_parameters::idle_timeout_ms.get();
+        let idle = *module_parameters::idle_timeout_ms.value();
         if !(100..=3_600_000).contains(&idle) {
             pr_err!("idle_timeout_ms={idle} is outside 100..3600000\n");
             return Err(EINVAL);
         }
-        let cache_after = module_parameters::cache_after.get();
+        let cache_after = *module_parameters::cache_after.value();
         if !(1..=2).contains(&cache_after) {
             pr_err!("cache_after={cache_after} is neither 1 nor 2\n");
             return Err(EINVAL);

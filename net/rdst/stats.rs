@@ -5,8 +5,7 @@
 //! each counter in hex. The gauges (`entries`, `cached`, `garbage`, `garbage_age_ms`) repeat on
 //! every line.
 
-use core::fmt::Write;
-use kernel::{c_str, net::proc::SeqFile, percpu, prelude::*, str::CStr};
+use kernel::{c_str, percpu, prelude::*, seq_file::SeqFile, seq_print, str::CStr};
 
 /// Declares the decline reasons once: the enum, its column order and its names.
 macro_rules! declines {
@@ -140,30 +139,25 @@ impl Stats {
     }
 
     /// Writes the stat file: gauges first, then the counters, one line per CPU.
-    pub(crate) fn show(
-        &self,
-        out: &mut SeqFile<'_>,
-        gauges: [(&str, u64); 4],
-    ) -> core::fmt::Result {
+    pub(crate) fn show(&self, m: &SeqFile, gauges: [(&str, u64); 4]) {
         for (name, _) in gauges {
-            write!(out, "{name} ")?;
+            seq_print!(m, "{name} ");
         }
         for name in NAMES {
-            write!(out, "{name} ")?;
+            seq_print!(m, "{name} ");
         }
         for why in Decline::ALL {
-            write!(out, "decline_{} ", why.name())?;
+            seq_print!(m, "decline_{} ", why.name());
         }
-        writeln!(out)?;
+        seq_print!(m, "\n");
         for cpu in percpu::possible_cpus() {
             for (_, v) in gauges {
-                write!(out, "{v:08x} ")?;
+                seq_print!(m, "{v:08x} ");
             }
             for i in 0..N {
-                write!(out, "{:08x} ", self.0.get(cpu, i))?;
+                seq_print!(m, "{:08x} ", self.0.get(cpu, i));
             }
-            writeln!(out)?;
+            seq_print!(m, "\n");
         }
-        Ok(())
     }
 }

@@ -41,32 +41,40 @@ unsafe impl ParamType for bool {
     const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_bool;
 }
 
-/// The storage of one parameter.
+/// The storage of one parameter, named and read as upstream's (v6.15 and later):
+/// `module_parameters::NAME.value()`.
 ///
 /// # Invariants
 ///
 /// The kernel writes the value only while loading the module (before `init`): the parameter is
 /// registered read-only in sysfs.
-pub struct Param<T: ParamType>(UnsafeCell<T>);
+#[repr(transparent)]
+pub struct ModuleParamAccess<T: ParamType> {
+    data: UnsafeCell<T>,
+}
 
 // SAFETY: after load the value is only read (type invariant).
-unsafe impl<T: ParamType> Sync for Param<T> {}
+unsafe impl<T: ParamType> Sync for ModuleParamAccess<T> {}
 
-impl<T: ParamType> Param<T> {
+impl<T: ParamType> ModuleParamAccess<T> {
     /// Creates the storage with the default value.
     pub const fn new(default: T) -> Self {
-        Self(UnsafeCell::new(default))
+        Self {
+            data: UnsafeCell::new(default),
+        }
     }
 
     /// The value given at load time, or the default.
-    pub fn get(&self) -> T {
-        // SAFETY: no writer runs after load (type invariant).
-        unsafe { core::ptr::read_volatile(self.0.get()) }
+    pub fn value(&self) -> &T {
+        // SAFETY: the kernel wrote the value, if at all, before the module's code could run and
+        // never writes it again (type invariant): it is only read while the reference lives.
+        unsafe { &*self.data.get() }
     }
 
+    /// The storage, for the `struct kernel_param` the kernel parses the command line into.
     #[doc(hidden)]
-    pub const fn as_arg(&'static self) -> *mut crate::ffi::c_void {
-        self.0.get().cast()
+    pub const fn as_void_ptr(&'static self) -> *mut crate::ffi::c_void {
+        self.data.get().cast()
     }
 }
 
@@ -115,13 +123,13 @@ pub const fn modinfo<const N: usize>(s: &str) -> [u8; N] {
 /// ```ignore
 /// kernel::module_param!(GC_THRESH: u32 = 16384, "gc_thresh", "Most cached entries per namespace");
 ///
-/// let v = GC_THRESH.get();
+/// let v = *GC_THRESH.value();
 /// ```
 #[macro_export]
 macro_rules! module_param {
     ($vis:vis $var:ident : $t:ty = $default:expr, $name:literal, $desc:literal) => {
-        $vis static $var: $crate::module_param::Param<$t> =
-            $crate::module_param::Param::new($default);
+        $vis static $var: $crate::module_param::ModuleParamAccess<$t> =
+            $crate::module_param::ModuleParamAccess::new($default);
         const _: () = {
             #[link_section = "__param"]
             #[used(compiler)]
@@ -129,7 +137,7 @@ macro_rules! module_param {
                 $crate::module_param::KernelParam::new(
                     $crate::c_str!($name),
                     <$t as $crate::module_param::ParamType>::OPS,
-                    $var.as_arg(),
+                    $var.as_void_ptr(),
                 );
             const PARM: &str = ::core::concat!("parm=", $name, ":", $desc);
             #[link_section = ".modinfo"]

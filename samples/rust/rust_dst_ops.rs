@@ -21,7 +21,7 @@ use kernel::{
     kmem_cache::KmemCache,
     net::{
         dst_ops::{self, DstOps, Entry, NorefEntry, Registration, Table},
-        namespace::{Net, PernetData, PernetId, Subsys},
+        namespace::{NetInit, PernetData, PernetId, Subsys},
         netfilter::{self, priority, Hook, Ipv4Hook, Verdict},
         route::{self, rtcf, rtn},
         skbuff::SkBuff,
@@ -66,16 +66,17 @@ struct NetRoutes {
     hook: netfilter::Registration<CopyHook>,
     #[pin]
     table: Table<SampleOps>,
-    dst: Pin<KBox<Registration<SampleOps>>>,
+    #[pin]
+    dst: Registration<SampleOps>,
 }
 
 impl PernetData for NetRoutes {
     type Shared = Arc<KmemCache<Entry<SampleOps>>>;
     const ID: &'static PernetId<Self> = &ID;
 
-    fn init<'a>(net: &'a Net, slab: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a {
+    fn init<'a>(net: &'a NetInit<'a>, slab: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a {
         try_pin_init!(Self {
-            dst: KBox::pin_init(Registration::new(net, slab.clone(), 1024), GFP_KERNEL)?,
+            dst <- Registration::new(net, slab.clone(), 1024),
             table <- Table::new(BUCKETS),
             hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, priority::LAST),
         }? Error)

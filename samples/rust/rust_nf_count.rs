@@ -12,17 +12,18 @@
 //! 00000000 00000000
 //! ```
 
-use core::fmt::Write;
 use kernel::{
     c_str,
     net::{
-        namespace::{Net, PernetData, PernetId, Subsys},
+        namespace::{NetInit, PernetData, PernetId, Subsys},
         netfilter::{self, priority, Hook, Ipv4Hook, Verdict},
-        proc::{SeqFile, StatFile, StatShow},
+        proc::{StatFile, StatShow},
         skbuff::SkBuff,
     },
     percpu,
     prelude::*,
+    seq_file::SeqFile,
+    seq_print,
     sync::rcu,
 };
 
@@ -45,6 +46,7 @@ struct NetCounter {
     // Dropped first: no more packets, then no more readers.
     #[pin]
     hook: netfilter::Registration<CountHook>,
+    #[pin]
     stat: StatFile<NetCounter>,
     counters: percpu::Counters<2>,
 }
@@ -53,27 +55,26 @@ impl PernetData for NetCounter {
     type Shared = ();
     const ID: &'static PernetId<Self> = &ID;
 
-    fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+    fn init<'a>(net: &'a NetInit<'a>, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
         try_pin_init!(Self {
             counters: percpu::Counters::new()?,
-            stat: StatFile::new(net, c_str!("rust_nf_count"))?,
+            stat <- StatFile::new(net, c_str!("rust_nf_count")),
             hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, priority::FILTER),
         }? Error)
     }
 }
 
 impl StatShow for NetCounter {
-    fn show(&self, out: &mut SeqFile<'_>) -> core::fmt::Result {
-        writeln!(out, "packets with_dst")?;
+    fn show(&self, m: &SeqFile) {
+        seq_print!(m, "packets with_dst\n");
         for cpu in percpu::possible_cpus() {
-            writeln!(
-                out,
-                "{:08x} {:08x}",
+            seq_print!(
+                m,
+                "{:08x} {:08x}\n",
                 self.counters.get(cpu, PACKETS),
                 self.counters.get(cpu, WITH_DST)
-            )?;
+            );
         }
-        Ok(())
     }
 }
 

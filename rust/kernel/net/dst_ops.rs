@@ -27,7 +27,7 @@ use super::{
     device::NetDevice,
     dst::{obsolete, NorefDst},
     dst_trace,
-    namespace::Net,
+    namespace::{Net, NetInit},
     route::Rtable,
 };
 use crate::{
@@ -262,7 +262,9 @@ impl<T: DstOps> NorefEntry<T> {
 ///
 /// `ops` is initialised, its per-CPU entry counter (`dst_entries_init`) is live, and it stays
 /// pinned for as long as entries allocated from it exist (drop waits for them). `undestroyed`
-/// counts the entries allocated from `ops` whose `destroy` has not finished.
+/// counts the entries allocated from `ops` whose `destroy` has not finished. The registration
+/// lies in `net`'s state of some `PernetData` type ([`NetInit`]), which is dropped before `net`
+/// is freed.
 #[pin_data(PinnedDrop)]
 pub struct Registration<T: DstOps> {
     #[pin]
@@ -277,7 +279,8 @@ pub struct Registration<T: DstOps> {
     garbage: GarbageList<T>,
 }
 
-// SAFETY: the kernel synchronises the ops' counter; `net` outlives the registration.
+// SAFETY: the kernel synchronises the ops' counter; `net` outlives the registration (type
+// invariant).
 unsafe impl<T: DstOps> Send for Registration<T> {}
 // SAFETY: as above.
 unsafe impl<T: DstOps> Sync for Registration<T> {}
@@ -290,15 +293,20 @@ pub fn new_slab<T: DstOps>(name: &'static CStr) -> Result<Arc<KmemCache<Entry<T>
 impl<T: DstOps> Registration<T> {
     /// Builds the ops for namespace `net` with entries from `slab`; `dst_alloc` calls
     /// [`DstOps::gc`] once more than `gc_thresh` entries are alive.
-    pub fn new(
-        net: &Net,
+    ///
+    /// Fails with `EINVAL` unless built as a field of `net`'s state ([`NetInit`]).
+    pub fn new<'a>(
+        net: &'a NetInit<'a>,
         slab: Arc<KmemCache<Entry<T>>>,
         gc_thresh: u32,
-    ) -> impl PinInit<Self, Error> {
+    ) -> impl PinInit<Self, Error> + 'a {
         let cachep = slab.as_ptr();
         let netp = net.as_ptr();
-        try_pin_init!(Self {
+        try_pin_init!(&this in Self {
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::dst_ops| {
+                if !net.holds(this.as_ptr()) {
+                    return Err(EINVAL);
+                }
                 // SAFETY: `slot` is valid for writes; `build_ops` returns a complete value.
                 unsafe { slot.write(Adapter::<T>::build_ops(cachep, gc_thresh)) };
                 // SAFETY: `slot` is initialised and pinned; the counter is destroyed in drop.
@@ -313,8 +321,8 @@ impl<T: DstOps> Registration<T> {
 
     /// The namespace the registration belongs to.
     pub fn net(&self) -> &Net {
-        // SAFETY: the owner keeps the registration inside the namespace's state, which the
-        // namespace outlives.
+        // SAFETY: the registration lies in the namespace's state, which the namespace outlives
+        // (type invariant).
         unsafe { Net::from_raw(self.net) }
     }
 
@@ -895,10 +903,10 @@ impl<T: DstOps> GarbageList<T> {
 /// ```
 /// use kernel::net::{
 ///     dst_ops::{self, DstOps, Entry, Registration, Table},
-///     namespace::Net,
+///     namespace::{Net, NetInit, PernetData, PernetId, Subsys},
 ///     route::{rtn, OwnedRoute},
 /// };
-/// use kernel::{c_str, sync::rcu};
+/// use kernel::{c_str, kmem_cache::KmemCache, sync::{rcu, Arc}};
 ///
 /// struct Ops;
 ///
@@ -907,10 +915,34 @@ impl<T: DstOps> GarbageList<T> {
 ///     type Data = u32;
 /// }
 ///
+/// // The ops belong to a namespace: they are a field of its state.
+/// #[pin_data]
+/// struct PerNet {
+///     #[pin]
+///     table: Table<Ops>,
+///     #[pin]
+///     reg: Registration<Ops>,
+/// }
+///
+/// static ID: PernetId<PerNet> = PernetId::new();
+///
+/// impl PernetData for PerNet {
+///     type Shared = Arc<KmemCache<Entry<Ops>>>;
+///     const ID: &'static PernetId<Self> = &ID;
+///
+///     fn init<'a>(net: &'a NetInit<'a>, slab: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a {
+///         try_pin_init!(PerNet {
+///             table <- Table::new(16),
+///             reg <- Registration::new(net, slab.clone(), 64),
+///         }? Error)
+///     }
+/// }
+///
 /// let net = Net::init_net();
 /// let slab = dst_ops::new_slab::<Ops>(c_str!("rust_doctest_dst_ops"))?;
-/// let reg = KBox::pin_init(Registration::<Ops>::new(net, slab, 64), GFP_KERNEL)?;
-/// let table = KBox::pin_init(Table::<Ops>::new(16), GFP_KERNEL)?;
+/// let subsys = KBox::pin_init(Subsys::<PerNet>::register(slab), GFP_KERNEL)?;
+/// let state = subsys.init_net_state().ok_or(EINVAL)?;
+/// let (reg, table) = (&state.reg, &state.table);
 /// let route = OwnedRoute::alloc(net.loopback(), rtn::UNICAST)?;
 /// let guard = rcu::read_lock();
 /// let (a, b) = (reg.alloc_from(&route, 1, 7, &guard)?, reg.alloc_from(&route, 1, 8, &guard)?);
@@ -942,6 +974,7 @@ impl<T: DstOps> GarbageList<T> {
 /// drop(held);
 /// rcu::rcu_barrier();
 /// assert_eq!((reg.garbage().len(), reg.entries()), (0, 0));
+/// drop(subsys);
 /// # Ok::<(), Error>(())
 /// ```
 ///

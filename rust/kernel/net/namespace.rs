@@ -113,6 +113,48 @@ impl Net {
     }
 }
 
+/// The namespace whose [`PernetData`] state [`PernetData::init`] is building, and where that
+/// state lies.
+///
+/// What registers something in a namespace (a netfilter hook, a `/proc/net/stat` file, periodic
+/// work, `dst_ops` that find the namespace from their `gc`) keeps a pointer to it and uses it
+/// until dropped, so it must not outlive the namespace. Taking a `&NetInit` instead of a `&Net`
+/// makes that a checked rule: such a registration is built only during `init`, and only as a
+/// field of the state being built (its initializer fails with `EINVAL` anywhere else, in a
+/// `KBox` say), which the namespace's exit drops before the namespace goes away. A `&Net` alone
+/// proves the namespace alive for a borrow, not for as long as a registration may be kept.
+///
+/// Derefs to the namespace.
+///
+/// # Invariants
+///
+/// `net` is alive, and `state..state + size` is the memory of its state being built, which is
+/// dropped before `net` is freed; the token exists only during that `init` call.
+pub struct NetInit<'a> {
+    net: &'a Net,
+    state: *const u8,
+    size: usize,
+}
+
+impl NetInit<'_> {
+    /// Whether an object of type `U` at `ptr` lies within the state being built.
+    pub(crate) fn holds<U>(&self, ptr: *const U) -> bool {
+        let (start, at) = (self.state as usize, ptr as usize);
+        at >= start
+            && at
+                .checked_add(core::mem::size_of::<U>())
+                .is_some_and(|end| end <= start + self.size)
+    }
+}
+
+impl core::ops::Deref for NetInit<'_> {
+    type Target = Net;
+
+    fn deref(&self) -> &Net {
+        self.net
+    }
+}
+
 /// Where a per-namespace subsystem of `T` is found: the id the kernel assigns to it
 /// (`pernet_operations.id`) and the registered [`Subsys`].
 ///
@@ -165,8 +207,10 @@ pub trait PernetData: Sized + Send + Sync + 'static {
     /// The slot of this type's registration.
     const ID: &'static PernetId<Self>;
 
-    /// Builds the state of a new namespace (or of each existing one at registration).
-    fn init<'a>(net: &'a Net, shared: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a;
+    /// Builds the state of a new namespace (or of each existing one at registration). What
+    /// registers itself in the namespace is built from `net` as a field of the state
+    /// ([`NetInit`]).
+    fn init<'a>(net: &'a NetInit<'a>, shared: &'a Self::Shared) -> impl PinInit<Self, Error> + 'a;
 
     /// Returns the state of `net` to an RCU reader if it is ready: the subsystem is registered,
     /// the state is fully built, and the namespace's exit has not begun. Callbacks registered
@@ -211,7 +255,8 @@ enum Flag {
     RtnlHolders,
 }
 
-/// The per-namespace memory the kernel allocates (zeroed) for a [`Subsys<T>`].
+/// The per-namespace memory the kernel allocates (zeroed) for a [`Subsys<T>`], at the first
+/// address in that memory aligned for it (see [`Slot::ALLOC_SIZE`]).
 #[repr(C)]
 struct Slot<T> {
     /// Whether `data` is built and RCU readers may still find it.
@@ -261,19 +306,37 @@ impl<T: PernetData> Slot<T> {
             .read_volatile()
         };
         // A null slot: the namespace is still being set up.
-        (!slot.is_null()).then_some(slot.cast())
+        (!slot.is_null()).then(|| Slot::aligned(slot))
     }
 }
 
 impl<T> Slot<T> {
+    /// What the kernel allocates for a slot (`pernet_operations.size`). kmalloc aligns its
+    /// objects to `ARCH_SLAB_MINALIGN` only; a state that needs more (`struct dst_ops` is
+    /// cache-line aligned) is placed at the first suitably aligned address within.
+    const ALLOC_SIZE: usize = core::mem::size_of::<Self>()
+        + core::mem::align_of::<Self>().saturating_sub(bindings::ARCH_SLAB_MINALIGN);
+
+    /// The slot within the memory the kernel allocated at `mem`.
+    fn aligned(mem: *mut crate::ffi::c_void) -> *mut Self {
+        let align = core::mem::align_of::<Self>();
+        let pad = (mem as usize).wrapping_neg() & (align - 1);
+        mem.cast::<u8>().wrapping_add(pad).cast()
+    }
+
     /// The slot of pernet id `id` in `net`; null if the namespace has none (yet).
     ///
     /// # Safety
     ///
     /// `net` is a live namespace and `id` the id of a registered `Subsys<T>`.
     unsafe fn of(net: *mut bindings::net, id: u32) -> *mut Self {
-        // SAFETY: as the caller guarantees; the kernel sized the slot for a `Slot<T>`.
-        unsafe { bindings::net_generic(net, id) }.cast()
+        // SAFETY: as the caller guarantees; the kernel sized the memory for an aligned
+        // `Slot<T>` (`ALLOC_SIZE`).
+        let mem = unsafe { bindings::net_generic(net, id) };
+        if mem.is_null() {
+            return core::ptr::null_mut();
+        }
+        Self::aligned(mem)
     }
 
     /// One of the readiness flags of `slot`.
@@ -301,7 +364,7 @@ impl<T> Slot<T> {
 ///
 /// ```
 /// use core::sync::atomic::{AtomicUsize, Ordering};
-/// use kernel::net::namespace::{Net, PernetData, PernetId, Subsys};
+/// use kernel::net::namespace::{NetInit, PernetData, PernetId, Subsys};
 ///
 /// static BUILT: AtomicUsize = AtomicUsize::new(0);
 /// static DROPPED: AtomicUsize = AtomicUsize::new(0);
@@ -323,7 +386,7 @@ impl<T> Slot<T> {
 ///     type Shared = ();
 ///     const ID: &'static PernetId<Self> = &ID;
 ///
-///     fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///     fn init<'a>(net: &'a NetInit<'a>, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
 ///         BUILT.fetch_add(1, Ordering::Relaxed);
 ///         PerNet { inum: net.inum() }
 ///     }
@@ -370,11 +433,6 @@ impl<T: PernetData> Subsys<T> {
             shared,
             _p: PhantomData,
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::pernet_operations| {
-                // The state is kzalloc'ed by the kernel: the slab's minimum alignment is all it
-                // is sure to get.
-                if core::mem::align_of::<Slot<T>>() > bindings::ARCH_SLAB_MINALIGN {
-                    return Err(EINVAL);
-                }
                 let me = this.as_ptr();
                 T::ID
                     .subsys
@@ -388,7 +446,7 @@ impl<T: PernetData> Subsys<T> {
                 ops.pre_exit = Some(Self::pre_exit_callback);
                 ops.exit = Some(Self::exit_callback);
                 ops.id = T::ID.id.as_ptr();
-                ops.size = core::mem::size_of::<Slot<T>>();
+                ops.size = Slot::<T>::ALLOC_SIZE;
                 // SAFETY: `ops` is pinned (it is initialised in place) and stays registered until
                 // `drop` unregisters it; `shared` is initialised (it comes first).
                 let r = to_result(unsafe { bindings::register_pernet_subsys(slot) });
@@ -398,6 +456,21 @@ impl<T: PernetData> Subsys<T> {
                 r
             }),
         })
+    }
+
+    /// The initial namespace's state. `init_net` never exits, so its state is dropped only when
+    /// the subsystem is unregistered, which takes the subsystem itself: it lives as long as the
+    /// borrow of `self`.
+    pub fn init_net_state(&self) -> Option<&T> {
+        let slot = Slot::<T>::find(Net::init_net())?;
+        // SAFETY: `slot` is valid (`find`).
+        if !unsafe { Slot::flag(slot, Flag::RtnlHolders) }.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: the state is built (the flag is set after `init`); it is dropped by
+        // `exit_callback` only, which runs for `init_net` only from `drop`, which cannot run
+        // while `self` is borrowed.
+        Some(unsafe { &*addr_of!((*slot).data) })
     }
 
     /// # Safety
@@ -412,14 +485,22 @@ impl<T: PernetData> Subsys<T> {
             // SAFETY: `register` stored the subsys before registering it; it stays pinned and
             // alive until after its unregistration, which ends all `init` calls.
             let subsys = unsafe { &*T::ID.subsys.load(Ordering::Acquire) };
-            // SAFETY: the kernel allocated a zeroed `Slot<T>` for `id` before calling `init`
-            // (`ops_init`), suitably aligned for any kmalloc'd object.
+            // SAFETY: the kernel allocated zeroed memory for an aligned `Slot<T>` for `id`
+            // before calling `init` (`ops_init`).
             let slot = unsafe { Slot::<T>::of(net.as_ptr(), id) };
+            // SAFETY: `slot` points to the allocation (above); no reference is made.
+            let data = unsafe { core::ptr::addr_of_mut!((*slot).data) };
+            // INVARIANT: `data` is where the state is built; it is dropped in `exit_callback`
+            // (or by unregistration, which runs it), before the namespace is freed. The token
+            // lives until the end of this call.
+            let ns = NetInit {
+                net,
+                state: data.cast(),
+                size: core::mem::size_of::<T>(),
+            };
             // SAFETY: `data` is valid for writes and pinned until `exit_callback`; on error
             // the initialiser leaves nothing to drop and the kernel frees the memory.
-            unsafe {
-                T::init(net, &subsys.shared).__pinned_init(core::ptr::addr_of_mut!((*slot).data))?
-            };
+            unsafe { T::init(&ns, &subsys.shared).__pinned_init(data)? };
             // SAFETY: `slot` is valid (above). From here on `of` and `of_rtnl` find the state.
             unsafe {
                 Slot::flag(slot, Flag::RtnlHolders).store(true, Ordering::Release);
@@ -492,7 +573,7 @@ pub trait PernetPeriodic: PernetData {
 ///
 /// ```
 /// use core::sync::atomic::{AtomicUsize, Ordering};
-/// use kernel::net::namespace::{Net, PernetData, PernetId, PernetPeriodic, Periodic, Subsys};
+/// use kernel::net::namespace::{NetInit, PernetData, PernetId, PernetPeriodic, Periodic, Subsys};
 /// use kernel::{new_condvar, new_mutex};
 ///
 /// static RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -509,7 +590,7 @@ pub trait PernetPeriodic: PernetData {
 ///     type Shared = ();
 ///     const ID: &'static PernetId<Self> = &ID;
 ///
-///     fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///     fn init<'a>(net: &'a NetInit<'a>, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
 ///         try_pin_init!(Ticker {
 ///             job <- Periodic::new(net, 1),
 ///         }? Error)
@@ -553,7 +634,7 @@ pub trait PernetPeriodic: PernetData {
 /// # Invariants
 ///
 /// `work` is initialised with [`Self::run_callback`]; `net` is the namespace whose state of type
-/// `T` holds this item.
+/// `T` holds this item (checked by [`Self::new`]), so `net` outlives it.
 #[pin_data(PinnedDrop)]
 #[repr(C)]
 pub struct Periodic<T: PernetPeriodic> {
@@ -571,20 +652,31 @@ unsafe impl<T: PernetPeriodic> Sync for Periodic<T> {}
 
 impl<T: PernetPeriodic> Periodic<T> {
     /// Starts running `T::periodic` on `net`'s state every `period` jiffies (at least one).
-    pub fn new(net: &Net, period: crate::time::Jiffies) -> impl PinInit<Self> + '_ {
+    ///
+    /// Fails with `EINVAL` unless built as a field of `net`'s state ([`NetInit`]).
+    pub fn new<'a>(
+        net: &'a NetInit<'a>,
+        period: crate::time::Jiffies,
+    ) -> impl PinInit<Self, Error> + 'a {
         let delay = period.max(1);
-        pin_init!(Self {
-            net: net.as_ptr(),
+        // (Named apart from the field `net`, which the initializer binds once it is set.)
+        let ns = net;
+        try_pin_init!(&this in Self {
+            net: ns.as_ptr(),
             period: delay,
             _p: PhantomData,
-            work <- Opaque::ffi_init(move |slot: *mut bindings::delayed_work| {
+            work <- Opaque::try_ffi_init(move |slot: *mut bindings::delayed_work| {
+                if !ns.holds(this.as_ptr()) {
+                    return Err(EINVAL);
+                }
                 // SAFETY: `slot` is valid for writes and pinned until `drop` cancels the work.
                 unsafe {
                     bindings::init_delayed_work(slot, Some(Self::run_callback));
                     bindings::schedule_delayed_work(slot, delay);
                 }
+                Ok(())
             }),
-        })
+        }? Error)
     }
 
     /// # Safety

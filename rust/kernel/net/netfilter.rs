@@ -5,7 +5,7 @@
 //! C header: [`include/linux/netfilter.h`](srctree/include/linux/netfilter.h)
 
 use super::{
-    namespace::{Net, PernetData},
+    namespace::{Net, NetInit, PernetData},
     skbuff::SkBuff,
 };
 use crate::{bindings, error::to_result, prelude::*, sync::rcu, types::Opaque};
@@ -66,12 +66,12 @@ pub trait Hook: Sync + 'static {
 /// `/proc/net/stat/` file that shows how many it dropped:
 ///
 /// ```
-/// use core::{fmt::Write, sync::atomic::{AtomicU64, Ordering}};
-/// use kernel::c_str;
+/// use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+/// use kernel::{c_str, seq_file::SeqFile, seq_print};
 /// use kernel::net::{
-///     namespace::{Net, PernetData, PernetId, Subsys},
+///     namespace::{NetInit, PernetData, PernetId, Subsys},
 ///     netfilter::{priority, Hook, Ipv4Hook, Registration, Verdict},
-///     proc::{SeqFile, StatFile, StatShow},
+///     proc::{StatFile, StatShow},
 ///     skbuff::SkBuff,
 /// };
 /// use kernel::sync::rcu;
@@ -79,21 +79,28 @@ pub trait Hook: Sync + 'static {
 /// #[pin_data]
 /// struct NoOptions {
 ///     dropped: AtomicU64,
+///     #[pin]
 ///     stat: StatFile<NoOptions>,
 ///     #[pin]
 ///     hook: Registration<NoOptions>,
 /// }
 ///
 /// static ID: PernetId<NoOptions> = PernetId::new();
+/// static ELSEWHERE: AtomicI32 = AtomicI32::new(0);
 ///
 /// impl PernetData for NoOptions {
 ///     type Shared = ();
 ///     const ID: &'static PernetId<Self> = &ID;
 ///
-///     fn init<'a>(net: &'a Net, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///     fn init<'a>(net: &'a NetInit<'a>, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///         // Kept anywhere but in the state (here, in a box of its own), a hook could outlive
+///         // the namespace: refused.
+///         let hook = Registration::<NoOptions>::new(net, Ipv4Hook::PreRouting, priority::FILTER);
+///         let boxed = KBox::pin_init(hook, GFP_KERNEL);
+///         ELSEWHERE.store(boxed.err().map_or(0, |e| e.to_errno()), Ordering::Relaxed);
 ///         try_pin_init!(NoOptions {
 ///             dropped: AtomicU64::new(0),
-///             stat: StatFile::new(net, c_str!("rust_doctest_no_options"))?,
+///             stat <- StatFile::new(net, c_str!("rust_doctest_no_options")),
 ///             hook <- Registration::new(net, Ipv4Hook::PreRouting, priority::FILTER),
 ///         }? Error)
 ///     }
@@ -112,20 +119,22 @@ pub trait Hook: Sync + 'static {
 /// }
 ///
 /// impl StatShow for NoOptions {
-///     fn show(&self, out: &mut SeqFile<'_>) -> core::fmt::Result {
-///         writeln!(out, "dropped {}", self.dropped.load(Ordering::Relaxed))
+///     fn show(&self, m: &SeqFile) {
+///         seq_print!(m, "dropped {}\n", self.dropped.load(Ordering::Relaxed));
 ///     }
 /// }
 ///
 /// // Registered in every namespace, unregistered (hooks first waited for) on drop.
 /// let filter = KBox::pin_init(Subsys::<NoOptions>::register(()), GFP_KERNEL)?;
+/// assert_eq!(ELSEWHERE.load(Ordering::Relaxed), EINVAL.to_errno());
 /// drop(filter);
 /// # Ok::<(), Error>(())
 /// ```
 ///
 /// # Invariants
 ///
-/// `ops` is registered in `net` from construction until drop.
+/// `ops` is registered in `net` from construction until drop. The registration lies in `net`'s
+/// state of some [`PernetData`] type ([`NetInit`]), which is dropped before `net` is freed.
 #[pin_data(PinnedDrop)]
 pub struct Registration<H: Hook> {
     #[pin]
@@ -143,10 +152,19 @@ impl<H: Hook> Registration<H> {
     /// Registers `H` at `hook` with `priority` in `net`. The callback finds its state with
     /// [`PernetData::of`]: packets that arrive while the state is still being built (the
     /// registration is usually one of its fields) are accepted without calling `H`.
-    pub fn new(net: &Net, hook: Ipv4Hook, priority: i32) -> impl PinInit<Self, Error> {
+    ///
+    /// Fails with `EINVAL` unless built as a field of `net`'s state ([`NetInit`]).
+    pub fn new<'a>(
+        net: &'a NetInit<'a>,
+        hook: Ipv4Hook,
+        priority: i32,
+    ) -> impl PinInit<Self, Error> + 'a {
         let netp = net.as_ptr();
-        try_pin_init!(Self {
+        try_pin_init!(&this in Self {
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::nf_hook_ops| {
+                if !net.holds(this.as_ptr()) {
+                    return Err(EINVAL);
+                }
                 // SAFETY: `slot` is valid for writes; all-zero is a valid `nf_hook_ops`.
                 unsafe { slot.write(core::mem::zeroed()) };
                 // SAFETY: initialised above.
@@ -155,7 +173,8 @@ impl<H: Hook> Registration<H> {
                 ops.pf = bindings::NFPROTO_IPV4 as u8;
                 ops.hooknum = hook as u32;
                 ops.priority = priority;
-                // SAFETY: `slot` is pinned and unregistered in drop, before it goes away.
+                // SAFETY: `slot` is pinned and unregistered in drop, before it goes away;
+                // `netp` outlives the registration, a field of its state (checked above).
                 to_result(unsafe { bindings::nf_register_net_hook(netp, slot) })
             }),
             net: netp,
@@ -172,18 +191,18 @@ impl<H: Hook> Registration<H> {
         skb: *mut bindings::sk_buff,
         state: *const bindings::nf_hook_state,
     ) -> crate::ffi::c_uint {
-        // SAFETY: `nf_hook` calls hooks with `rcu_read_lock` held.
+        // SAFETY: `nf_hook` calls hooks with `rcu_read_lock` held, for the whole call.
         let rcu = unsafe { rcu::Guard::assume_held() };
         // SAFETY: the hook state names the namespace the packet is in, alive during the call.
         let net = unsafe { Net::from_raw((*state).net) };
-        let Some(data) = H::Net::of(net, &rcu) else {
+        let Some(data) = H::Net::of(net, rcu) else {
             return bindings::NF_ACCEPT;
         };
         // SAFETY: an IPv4 hook gets an IPv4 packet that it owns for the call, whose header
         // `ip_rcv_core` validated (or the local stack built); at the hook points `Ipv4Hook`
         // offers, `skb->dev` is set, and the RCU section of the call keeps it allocated.
         let skb = unsafe { SkBuff::from_raw_mut(skb) };
-        match H::hook(data, skb, &rcu) {
+        match H::hook(data, skb, rcu) {
             Verdict::Accept => bindings::NF_ACCEPT,
             Verdict::Drop => bindings::NF_DROP,
         }

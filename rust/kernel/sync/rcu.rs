@@ -13,10 +13,15 @@ use core::marker::PhantomData;
 /// attached to a packet) are borrowed for the lifetime of a `&Guard`, so keeping them past the
 /// section is a compile error.
 ///
+/// The guard is upstream's (v6.13 and later): zero-sized, it ends the section it entered when
+/// dropped. A section someone else entered (a netfilter hook runs inside `nf_hook`'s) is
+/// witnessed by a borrowed guard, [`Guard::assume_held`], which ends nothing.
+///
 /// # Invariants
 ///
-/// While a `Guard` exists, the current context is in an RCU read-side critical section. A guard
-/// stays on the CPU/thread that created it (it is neither `Send` nor `Sync`).
+/// While a `Guard` exists, the current context is in an RCU read-side critical section that
+/// the guard entered. A guard stays on the CPU/thread that created it (it is neither `Send` nor
+/// `Sync`).
 ///
 /// # Examples
 ///
@@ -25,41 +30,38 @@ use core::marker::PhantomData;
 ///
 /// let guard = rcu::read_lock();
 /// // RCU-protected data may be read here.
-/// drop(guard);
+/// guard.unlock();
 /// ```
-pub struct Guard {
-    /// Whether dropping the guard ends the section (false when it only witnesses one that the
-    /// caller's caller holds).
-    owned: bool,
-    _not_send: PhantomData<*mut ()>,
-}
+pub struct Guard(PhantomData<*mut ()>);
 
 impl Guard {
     /// Enters an RCU read-side critical section.
+    #[inline]
     pub fn new() -> Self {
         // SAFETY: `rcu_read_lock` may be called from any context; the matching unlock is in
         // `Drop`.
         unsafe { bindings::rcu_read_lock() };
         // INVARIANT: the section was entered just above.
-        Self {
-            owned: true,
-            _not_send: PhantomData,
-        }
+        Self(PhantomData)
     }
 
-    /// Witnesses a read-side critical section entered by someone else.
+    /// Ends the section (as dropping the guard does).
+    #[inline]
+    pub fn unlock(self) {}
+
+    /// Witnesses a read-side critical section entered by someone else, for `'a`.
     ///
     /// # Safety
     ///
-    /// The caller must guarantee that the current context is in an RCU read-side critical
-    /// section for as long as the returned guard exists (for example, a netfilter hook runs with
-    /// `rcu_read_lock` held by `nf_hook`).
-    pub unsafe fn assume_held() -> Self {
-        // INVARIANT: guaranteed by the caller.
-        Self {
-            owned: false,
-            _not_send: PhantomData,
-        }
+    /// The current context must stay in an RCU read-side critical section for all of `'a` (for
+    /// example, a netfilter hook runs with `rcu_read_lock` held by `nf_hook` for the call).
+    #[inline]
+    pub unsafe fn assume_held<'a>() -> &'a Self {
+        // SAFETY: `Guard` is zero-sized, so a dangling, aligned pointer is a valid reference to
+        // one; no `Guard` value is made, so nothing is dropped and nothing is unlocked.
+        // INVARIANT: the caller guarantees the section for `'a`; the reference cannot be
+        // moved to another thread (`Guard` is not `Sync`).
+        unsafe { core::ptr::NonNull::<Self>::dangling().as_ref() }
     }
 }
 
@@ -72,14 +74,13 @@ impl Default for Guard {
 impl Drop for Guard {
     #[inline]
     fn drop(&mut self) {
-        if self.owned {
-            // SAFETY: by the type invariant, `new` entered the section this guard ends.
-            unsafe { bindings::rcu_read_unlock() };
-        }
+        // SAFETY: by the type invariant, `new` entered the section this guard ends.
+        unsafe { bindings::rcu_read_unlock() };
     }
 }
 
 /// Enters an RCU read-side critical section that lasts until the returned guard is dropped.
+#[inline]
 pub fn read_lock() -> Guard {
     Guard::new()
 }
