@@ -121,36 +121,42 @@ impl NotifierHandler for DeviceEvents {
     }
 }
 
+/// The module: the netdevice notifier and the per-namespace subsystem, in place.
+#[pin_data(PinnedDrop)]
 struct Rdst {
     // Dropped in this order: no more device events, then every namespace's cache. (Either
     // order is sound: a cache's exit takes RTNL before the notifier's events lose it.)
-    _notifier: Pin<KBox<Notifier<DeviceEvents>>>,
-    _subsys: Pin<KBox<Subsys<NetCache>>>,
+    #[pin]
+    notifier: Notifier<DeviceEvents>,
+    #[pin]
+    subsys: Subsys<NetCache>,
 }
 
-impl kernel::Module for Rdst {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let params = Params::from_module_params()?;
-        let (gc_thresh, buckets, cache_after) =
-            (params.gc_thresh, params.buckets, params.cache_after);
-        let shared = Shared {
-            slab: dst_ops::new_slab::<RouteOps>(c_str!("rdst_cache"))?,
-            params,
-        };
-        let subsys = KBox::pin_init(Subsys::<NetCache>::register(shared), GFP_KERNEL)?;
-        let notifier = KBox::pin_init(Notifier::<DeviceEvents>::register(), GFP_KERNEL)?;
-        pr_info!(
-            "loaded: gc_thresh={gc_thresh} buckets={buckets} cache_after={cache_after} per namespace\n"
-        );
-        Ok(Rdst {
-            _notifier: notifier,
-            _subsys: subsys,
+impl kernel::InPlaceModule for Rdst {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Rdst {
+            subsys <- Subsys::<NetCache>::register(Shared {
+                params: Params::from_module_params()?,
+                slab: dst_ops::new_slab::<RouteOps>(c_str!("rdst_cache"))?,
+            }),
+            notifier <- Notifier::<DeviceEvents>::register(),
+        }? Error)
+        .pin_chain(|rdst| {
+            let p = &rdst.subsys.shared().params;
+            pr_info!(
+                "loaded: gc_thresh={} buckets={} cache_after={} per namespace\n",
+                p.gc_thresh,
+                p.buckets,
+                p.cache_after
+            );
+            Ok(())
         })
     }
 }
 
-impl Drop for Rdst {
-    fn drop(&mut self) {
+#[pinned_drop]
+impl PinnedDrop for Rdst {
+    fn drop(self: Pin<&mut Self>) {
         pr_info!("unloading\n");
     }
 }

@@ -96,22 +96,15 @@ mac() { ip -n "$1" -br link show "$2" | awk '{ print $3 }'; }
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
 # stat NS|snapshot COLUMN: a counter of NS's /proc/net/stat/rdst (or of the
-# last quiesce's reading), summed over CPUs (the gauges, the same on every
-# line, from the first).
+# last quiesce's reading), as rdst_stat reads it in the suites; 0 while rdst
+# is not loaded.
+# shellcheck source=../testing/selftests/rdst/rdst_stat.sh
+source "$RDST_TOP/tools/testing/selftests/rdst/rdst_stat.sh"
 stat()
 {
-	local hdr line i c= sum=0
-	{
-		read -r -a hdr
-		for i in "${!hdr[@]}"; do [ "${hdr[$i]}" = "$2" ] && c=$i; done
-		while read -r -a line; do
-			case $2 in
-			entries|cached|garbage|garbage_age_ms) [ -z "$c" ] || sum=$((16#${line[$c]})); break ;;
-			esac
-			[ -z "$c" ] || sum=$((sum + 16#${line[$c]}))
-		done
-	} < <(if [ "$1" = snapshot ]; then echo "$SNAPSHOT"; else nsx "$1" cat /proc/net/stat/rdst 2>/dev/null; fi)
-	echo "$sum"
+	rdst_stat_parse "$2" 2>/dev/null \
+		< <(if [ "$1" = snapshot ]; then echo "$SNAPSHOT"; else nsx "$1" cat /proc/net/stat/rdst 2>/dev/null; fi) \
+		|| echo 0
 }
 
 # quiesce NS: wait until NS's cache has stopped taking packets (a debug

@@ -458,6 +458,11 @@ impl<T: PernetData> Subsys<T> {
         })
     }
 
+    /// What every namespace's state is built from.
+    pub fn shared(&self) -> &T::Shared {
+        &self.shared
+    }
+
     /// The initial namespace's state. `init_net` never exits, so its state is dropped only when
     /// the subsystem is unregistered, which takes the subsystem itself: it lives as long as the
     /// borrow of `self`.

@@ -9,6 +9,8 @@ KSFT_SKIP=4
 
 source "$DIR/../kselftest/ktap_helpers.sh" || exit $KSFT_SKIP
 source "$DIR/../net/lib.sh" || exit $KSFT_SKIP
+# shellcheck source=rdst_stat.sh
+source "$DIR/rdst_stat.sh" || exit $KSFT_SKIP
 
 # The module: $RDST_KO, else the build matching this kernel ($RDST_BUILD is
 # set by rdst's tools/vm/run), else whatever modprobe finds.
@@ -168,28 +170,6 @@ rpf_drops()
 rdst_stat_is()
 {
 	[ "$(rdst_stat "$1" "$2")" -eq "$3" ]
-}
-
-# rdst_stat_parse COLUMN < /proc/net/stat/rdst
-rdst_stat_parse()
-{
-	local col=$1 hdr line i c= sum=0
-
-	read -r -a hdr
-	for i in "${!hdr[@]}"; do
-		[ "${hdr[$i]}" = "$col" ] && c=$i
-	done
-	if [ -z "$c" ]; then
-		echo "rdst_stat: no column $col" >&2
-		return 1
-	fi
-	while read -r -a line; do
-		case $col in
-		entries|cached|garbage|garbage_age_ms) echo $((16#${line[$c]})); return 0 ;;
-		esac
-		sum=$((sum + 16#${line[$c]}))
-	done
-	echo "$sum"
 }
 
 # ns_exec NS CMD...: CMD in network namespace NS.  Unlike `ip netns exec`,
