@@ -160,8 +160,18 @@ impl core::ops::Deref for NetInit<'_> {
 ///
 /// Declared as a `static` by the user of [`Subsys`] and named by [`PernetData::ID`]: the C
 /// callbacks receive only the namespace, and find everything else through it.
+///
+/// # Invariants
+///
+/// `published` is 0, or the id of the registered `Subsys<T>` from the end of its registration
+/// until its unregistration begins: readers never see an id the kernel has freed (a failed
+/// registration frees it without clearing `id`) or reassigned.
 pub struct PernetId<T: PernetData> {
+    /// Where the kernel writes the id it assigns (`pernet_operations.id`), which the C
+    /// callbacks use while the subsystem is (being) registered.
     id: AtomicU32,
+    /// The id readers ([`PernetData::of`], [`PernetData::of_rtnl`]) use.
+    published: AtomicU32,
     subsys: AtomicPtr<Subsys<T>>,
 }
 
@@ -170,12 +180,19 @@ impl<T: PernetData> PernetId<T> {
     pub const fn new() -> Self {
         Self {
             id: AtomicU32::new(0),
+            published: AtomicU32::new(0),
             subsys: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 
+    /// The id for readers: 0 unless a `Subsys<T>` is registered.
     #[inline]
     fn get(&self) -> u32 {
+        self.published.load(Ordering::Acquire)
+    }
+
+    /// The id for the C callbacks, which the kernel calls only with it assigned.
+    fn assigned(&self) -> u32 {
         self.id.load(Ordering::Acquire)
     }
 }
@@ -234,11 +251,7 @@ pub trait PernetData: Sized + Send + Sync + 'static {
     /// dying namespace are unregistered in between). The state stays valid while RTNL is held.
     #[inline]
     fn of_rtnl<'r>(net: &'r Net, _rtnl: &'r Rtnl) -> Option<&'r Self> {
-        let slot = Slot::<Self>::find(net)?;
-        // SAFETY: `slot` is valid (`find`).
-        if !unsafe { Slot::flag(slot, Flag::RtnlHolders) }.load(Ordering::Acquire) {
-            return None;
-        }
+        let slot = Slot::<Self>::find_built(net, Flag::RtnlHolders)?;
         // SAFETY: the flag is set (Release) after the state was built and cleared under RTNL in
         // `exit` before the state is dropped; the caller holds RTNL, so `exit` cannot clear it
         // until the caller is done.
@@ -267,12 +280,17 @@ struct Slot<T> {
 }
 
 impl<T: PernetData> Slot<T> {
-    /// The slot of `T` in `net`, if `T`'s subsystem is registered and the namespace has one.
-    /// The slot itself is the subsystem's state, which the kernel keeps until the namespace
-    /// is freed: only the array that points to it needs the read-side section.
-    fn find(net: &Net) -> Option<*mut Self> {
+    /// The slot of `T` in `net`, if `T`'s subsystem is registered, the namespace has one, and
+    /// its flag `which` is set, read in a read-side section of its own. The kernel frees a slot
+    /// (`ops_free_list`, or `ops_init` when `init` fails) only once its flags are clear: the
+    /// caller keeps the slot for as long as the flag's clearing waits for it.
+    fn find_built(net: &Net, which: Flag) -> Option<*mut Self> {
         let rcu = rcu::read_lock();
-        Self::find_rcu(net, &rcu)
+        let slot = Self::find_rcu(net, &rcu)?;
+        // SAFETY: `slot` is valid (`find_rcu`) for the section.
+        unsafe { Slot::flag(slot, which) }
+            .load(Ordering::Acquire)
+            .then_some(slot)
     }
 
     /// As [`Self::find`], for an RCU reader: `net_generic` inline, in the reader's section
@@ -407,6 +425,57 @@ impl<T> Slot<T> {
 /// # Ok::<(), Error>(())
 /// ```
 ///
+/// A registration that fails leaves its type nothing to find, even once the id the kernel gave
+/// it (and freed) belongs to another subsystem:
+///
+/// ```
+/// use kernel::net::namespace::{Net, NetInit, PernetData, PernetId, Subsys};
+/// use kernel::sync::rcu;
+///
+/// #[pin_data]
+/// struct Failing {
+///     v: u64,
+/// }
+///
+/// static FAILING: PernetId<Failing> = PernetId::new();
+///
+/// impl PernetData for Failing {
+///     type Shared = ();
+///     const ID: &'static PernetId<Self> = &FAILING;
+///
+///     fn init<'a>(_net: &'a NetInit<'a>, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///         try_pin_init!(Failing {
+///             v: Err::<u64, Error>(ENOMEM)?,
+///         }? Error)
+///     }
+/// }
+///
+/// struct Other {
+///     v: u64,
+/// }
+///
+/// static OTHER: PernetId<Other> = PernetId::new();
+///
+/// impl PernetData for Other {
+///     type Shared = ();
+///     const ID: &'static PernetId<Self> = &OTHER;
+///
+///     fn init<'a>(_net: &'a NetInit<'a>, _shared: &'a ()) -> impl PinInit<Self, Error> + 'a {
+///         Other { v: 7 }
+///     }
+/// }
+///
+/// let failed = KBox::pin_init(Subsys::<Failing>::register(()), GFP_KERNEL);
+/// assert_eq!(failed.err(), Some(ENOMEM));
+/// let other = KBox::pin_init(Subsys::<Other>::register(()), GFP_KERNEL)?;
+/// let guard = rcu::read_lock();
+/// assert!(Failing::of(Net::init_net(), &guard).is_none());
+/// assert_eq!(Other::of(Net::init_net(), &guard).map(|o| o.v), Some(7));
+/// drop(guard);
+/// drop(other);
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// # Invariants
 ///
 /// `ops` is registered with the kernel from construction until drop.
@@ -450,8 +519,15 @@ impl<T: PernetData> Subsys<T> {
                 // SAFETY: `ops` is pinned (it is initialised in place) and stays registered until
                 // `drop` unregisters it; `shared` is initialised (it comes first).
                 let r = to_result(unsafe { bindings::register_pernet_subsys(slot) });
-                if r.is_err() {
-                    T::ID.subsys.store(core::ptr::null_mut(), Ordering::Release);
+                match r {
+                    // INVARIANT: registered; readers may find the namespaces' states from now
+                    // on (each once its `init` has returned).
+                    Ok(()) => T::ID.published.store(T::ID.assigned(), Ordering::Release),
+                    // The kernel freed the id without clearing it.
+                    Err(_) => {
+                        T::ID.id.store(0, Ordering::Release);
+                        T::ID.subsys.store(core::ptr::null_mut(), Ordering::Release);
+                    }
                 }
                 r
             }),
@@ -467,11 +543,7 @@ impl<T: PernetData> Subsys<T> {
     /// the subsystem is unregistered, which takes the subsystem itself: it lives as long as the
     /// borrow of `self`.
     pub fn init_net_state(&self) -> Option<&T> {
-        let slot = Slot::<T>::find(Net::init_net())?;
-        // SAFETY: `slot` is valid (`find`).
-        if !unsafe { Slot::flag(slot, Flag::RtnlHolders) }.load(Ordering::Acquire) {
-            return None;
-        }
+        let slot = Slot::<T>::find_built(Net::init_net(), Flag::RtnlHolders)?;
         // SAFETY: the state is built (the flag is set after `init`); it is dropped by
         // `exit_callback` only, which runs for `init_net` only from `drop`, which cannot run
         // while `self` is borrowed.
@@ -486,7 +558,7 @@ impl<T: PernetData> Subsys<T> {
         from_result(|| {
             // SAFETY: the kernel calls `init` with a live namespace.
             let net = unsafe { Net::from_raw(net) };
-            let id = T::ID.get();
+            let id = T::ID.assigned();
             // SAFETY: `register` stored the subsys before registering it; it stays pinned and
             // alive until after its unregistration, which ends all `init` calls.
             let subsys = unsafe { &*T::ID.subsys.load(Ordering::Acquire) };
@@ -522,7 +594,7 @@ impl<T: PernetData> Subsys<T> {
     unsafe extern "C" fn pre_exit_callback(net: *mut bindings::net) {
         // SAFETY: the kernel calls `pre_exit` (and then `exit`) only for a namespace whose
         // `init` succeeded, so its `net_generic` slot holds a `Slot<T>` with a built `T`.
-        let slot = unsafe { Slot::<T>::of(net, T::ID.get()) };
+        let slot = unsafe { Slot::<T>::of(net, T::ID.assigned()) };
         // SAFETY: as above. No RCU reader finds the state from here on; the kernel waits for
         // the readers that already have it (`synchronize_rcu` in `ops_undo_list`) before it
         // calls `exit`.
@@ -535,7 +607,7 @@ impl<T: PernetData> Subsys<T> {
     /// `pernet_operations.exit` after a grace period, in process context without RTNL.
     unsafe extern "C" fn exit_callback(net: *mut bindings::net) {
         // SAFETY: as in `pre_exit_callback`.
-        let slot = unsafe { Slot::<T>::of(net, T::ID.get()) };
+        let slot = unsafe { Slot::<T>::of(net, T::ID.assigned()) };
         // An RTNL holder that found the state is done with it once RTNL is ours; later ones do
         // not find it. (`exit` runs without RTNL, under `pernet_ops_rwsem`, which is taken
         // before RTNL everywhere.)
@@ -554,6 +626,10 @@ impl<T: PernetData> Subsys<T> {
 #[pinned_drop]
 impl<T: PernetData> PinnedDrop for Subsys<T> {
     fn drop(self: Pin<&mut Self>) {
+        // INVARIANT: no reader finds the id from here on. One that already has it is in an RCU
+        // read-side section (`of`), which `pre_exit` and the grace period after it account
+        // for, or holds RTNL (`of_rtnl`), which `exit` takes before it drops a state.
+        T::ID.published.store(0, Ordering::Release);
         // SAFETY: `ops` is registered (type invariant); this runs every namespace's exit.
         unsafe { bindings::unregister_pernet_subsys(self.ops.get()) };
         T::ID.id.store(0, Ordering::Release);
@@ -638,8 +714,9 @@ pub trait PernetPeriodic: PernetData {
 ///
 /// # Invariants
 ///
-/// `work` is initialised with [`Self::run_callback`]; `net` is the namespace whose state of type
-/// `T` holds this item (checked by [`Self::new`]), so `net` outlives it.
+/// `work` is initialised with [`Self::run_callback`]; `net` is the namespace whose state (of
+/// some per-namespace subsystem: [`Self::new`] checks that much) holds this item, so `net`
+/// outlives it. `run_callback` finds `T`'s state through [`PernetData::of`].
 #[pin_data(PinnedDrop)]
 #[repr(C)]
 pub struct Periodic<T: PernetPeriodic> {
