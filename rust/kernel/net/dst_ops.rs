@@ -304,9 +304,7 @@ impl<T: DstOps> Registration<T> {
         let netp = net.as_ptr();
         try_pin_init!(&this in Self {
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::dst_ops| {
-                if !net.holds(this.as_ptr()) {
-                    return Err(EINVAL);
-                }
+                net.holds(this.as_ptr())?;
                 // SAFETY: `slot` is valid for writes; `build_ops` returns a complete value.
                 unsafe { slot.write(Adapter::<T>::build_ops(cachep, gc_thresh)) };
                 // SAFETY: `slot` is initialised and pinned; the counter is destroyed in drop.

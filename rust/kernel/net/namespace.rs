@@ -137,13 +137,19 @@ pub struct NetInit<'a> {
 }
 
 impl NetInit<'_> {
-    /// Whether an object of type `U` at `ptr` lies within the state being built.
-    pub(crate) fn holds<U>(&self, ptr: *const U) -> bool {
+    /// Whether an object of type `U` at `ptr` lies within the state being built: `EINVAL` if
+    /// not, which is what a registration's initializer fails with anywhere else.
+    pub(crate) fn holds<U>(&self, ptr: *const U) -> Result {
         let (start, at) = (self.state as usize, ptr as usize);
-        at >= start
+        let inside = at >= start
             && at
                 .checked_add(core::mem::size_of::<U>())
-                .is_some_and(|end| end <= start + self.size)
+                .is_some_and(|end| end <= start + self.size);
+        if inside {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
     }
 }
 
@@ -747,10 +753,8 @@ impl<T: PernetPeriodic> Periodic<T> {
             net: ns.as_ptr(),
             period: delay,
             _p: PhantomData,
-            work <- Opaque::try_ffi_init(move |slot: *mut bindings::delayed_work| {
-                if !ns.holds(this.as_ptr()) {
-                    return Err(EINVAL);
-                }
+            work <- Opaque::try_ffi_init(move |slot: *mut bindings::delayed_work| -> Result {
+                ns.holds(this.as_ptr())?;
                 // SAFETY: `slot` is valid for writes and pinned until `drop` cancels the work.
                 unsafe {
                     bindings::init_delayed_work(slot, Some(Self::run_callback));

@@ -162,9 +162,7 @@ impl<H: Hook> Registration<H> {
         let netp = net.as_ptr();
         try_pin_init!(&this in Self {
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::nf_hook_ops| {
-                if !net.holds(this.as_ptr()) {
-                    return Err(EINVAL);
-                }
+                net.holds(this.as_ptr())?;
                 // SAFETY: `slot` is valid for writes; all-zero is a valid `nf_hook_ops`.
                 unsafe { slot.write(core::mem::zeroed()) };
                 // SAFETY: initialised above.

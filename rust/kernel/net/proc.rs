@@ -45,9 +45,7 @@ impl<T: StatShow> StatFile<T> {
     pub fn new<'a>(net: &'a NetInit<'a>, name: &'static CStr) -> impl PinInit<Self, Error> + 'a {
         try_pin_init!(&this in Self {
             net: {
-                if !net.holds(this.as_ptr()) {
-                    return Err(EINVAL);
-                }
+                net.holds(this.as_ptr())?;
                 // SAFETY: `name` is static; the parent directory lives as long as the
                 // namespace, which outlives the file (a field of its state, checked above);
                 // `show_callback` finds its state through the namespace the file is opened in.
