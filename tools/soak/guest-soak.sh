@@ -460,21 +460,22 @@ churn_run()
 # (hits the second time), all to RCV1.
 after_churn()
 {
-	local before after n hits0
+	local before after n hits
 	sleep 1
-	hits0=$(stat $RTR hits)
+	hits=$(stat $RTR hits)
 	before=($(step_fates))
 	n=$(step_probe 2)
 	sleep 0.2
 	after=($(step_fates))
-	check "bgp: after the churn, rdst's cached flows agree with the FIB (of $n step probes $((after[0] - before[0])) to RCV1, $((after[1] - before[1])) to RCV2, $((after[2] - before[2])) unreachable; $(($(stat $RTR hits) - hits0)) hits)" \
+	hits=$(($(stat $RTR hits) - hits))
+	check "bgp: after the churn, rdst's cached flows agree with the FIB (of $n step probes $((after[0] - before[0])) to RCV1, $((after[1] - before[1])) to RCV2, $((after[2] - before[2])) unreachable; $hits hits)" \
 		all_of "[ $((after[0] - before[0])) -eq $n ]" "[ $((after[1] - before[1] + after[2] - before[2])) -eq 0 ]" \
-		"[ $(($(stat $RTR hits) - hits0)) -ge $((n / 2)) ]"
+		"[ $hits -ge $((n / 2)) ]"
 }
 
 part_bgp()
 {
-	local t0 hits0 stale0
+	local t0 hits stale
 	bird_configs
 	nsx $PEER bird -c "$WORK/peer.conf" -s "$WORK/peer.ctl" -P "$WORK/peer.pid" || return
 	nsx $RTR bird -c "$WORK/rtr.conf" -s "$WORK/rtr.ctl" -P "$WORK/rtr.pid" || return
@@ -486,8 +487,9 @@ part_bgp()
 	figure bgp_converge_s $((SECONDS - t0))
 
 	rdst_on
-	hits0=$(stat $RTR hits) stale0=$(stat $RTR stale)
+	hits=$(stat $RTR hits) stale=$(stat $RTR stale)
 	churn_run "with rdst"
+	hits=$(($(stat $RTR hits) - hits)) stale=$(($(stat $RTR stale) - stale))
 	figure bgp_churn_changes_per_s "$RATE"
 	figure bgp_churn_steps "$STEPS"
 	figure bgp_step_probes_wrong_rdst "$WRONG/$STEP_PROBES"
@@ -497,9 +499,9 @@ part_bgp()
 	check "bgp: with rdst, every step probe went where the FIB said at that moment ($WRONG of $STEP_PROBES did not, $STEPS steps)" \
 		all_of "[ $WRONG -eq 0 ]" "[ $STEPS -ge 8 ]"
 	check "bgp: with rdst, every background probe was forwarded or answered ($LOST of $SENT not)" [ "$LOST" -eq 0 ]
-	check "bgp: rdst served from its cache and saw its entries go stale ($(($(stat $RTR hits) - hits0)) hits, $(($(stat $RTR stale) - stale0)) stale)" \
-		all_of "[ $(($(stat $RTR hits) - hits0)) -gt 0 ]" "[ $(($(stat $RTR stale) - stale0)) -gt 0 ]"
-	figure bgp_rdst_hits $(($(stat $RTR hits) - hits0))
+	check "bgp: rdst served from its cache and saw its entries go stale ($hits hits, $stale stale)" \
+		all_of "[ $hits -gt 0 ]" "[ $stale -gt 0 ]"
+	figure bgp_rdst_hits "$hits"
 	after_churn
 
 
@@ -549,7 +551,7 @@ flood_run()
 
 part_flood()
 {
-	local i0 e0 s0 v0 inserts evictions cached stale maxobjs objsize thresh slack tries est_rdst
+	local i0 e0 s0 v0 inserts evictions cached stale maxobjs objsize thresh slack tries est_rdst garbage
 	rdst_on
 	thresh=$(cat /sys/module/rdst/parameters/gc_thresh)
 	quiesce $RTR
@@ -579,8 +581,8 @@ part_flood()
 		[ "$maxobjs" -le $((thresh + slack)) ]
 	check "flood: inserts = evictions + stale + cached ($inserts = $evictions + $stale + $cached; $(($(stat snapshot invalidations) - v0)) device flushes)" \
 		[ "$inserts" -eq $((evictions + stale + cached)) ]
-	for ((tries = 0; tries < 30; tries++)); do [ "$(stat $RTR garbage)" -eq 0 ] && break; sleep 1; done
-	check "flood: the garbage list drained ($(stat $RTR garbage) left)" [ "$(stat $RTR garbage)" -eq 0 ]
+	for ((tries = 0; tries < 30; tries++)); do garbage=$(stat $RTR garbage); [ "$garbage" -eq 0 ] && break; sleep 1; done
+	check "flood: the garbage list drained ($garbage left)" [ "$garbage" -eq 0 ]
 
 	figure flood_ms "$FLOOD_MS"
 	figure flood_established_rdst "$est_rdst"
@@ -636,7 +638,7 @@ part_unload()
 
 part_device()
 {
-	local i t worst=0 failures=0 d0 served=0
+	local i t worst=0 failures=0 d0 served=0 leaks
 	rdst_on
 	load_on
 	for ((i = 0; i < DEVICE_CYCLES; i++)); do
@@ -657,8 +659,9 @@ part_device()
 	check "device: $DEVICE_CYCLES deletions and re-creations of the egress under load, none failed ($failures)" \
 		[ "$failures" -eq 0 ]
 	check "device: forwarding through the re-created egress goes on ($served packets in 1 s)" [ "$served" -gt 0 ]
-	check "device: no reference left on a deleted device (dev_puts $(stat $RTR dev_puts), leak_warnings $(stat $RTR leak_warnings))" \
-		[ "$(stat $RTR leak_warnings)" -eq 0 ]
+	leaks=$(stat $RTR leak_warnings)
+	check "device: no reference left on a deleted device (dev_puts $(stat $RTR dev_puts), leak_warnings $leaks)" \
+		[ "$leaks" -eq 0 ]
 }
 
 part_namespaces()
