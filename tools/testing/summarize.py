@@ -27,14 +27,14 @@ EXITED = re.compile(r"^# (.*) exited with status (\d+)$")
 # guest-check.sh's times: the boot, each suite, the mutants, the docs.
 TOOK = re.compile(r"^# (boot|mutants|docs|\S+/\S+) took (\d+) s$")
 # Seconds each part took on the reference host: the README's run of
-# 2026-12-03 (2 cores, TCG; the debug kernel built from an empty cache, the
-# suites with the guest's root cached).
+# 2026-12-06 (2 cores, TCG; a clean clone from an empty cache, the debug
+# kernel walking stacks by frame pointers).
 REFERENCE = {
-    "debug kernel build": 900, "guest run": 967, "boot": 41,
-    "rdst/rdst_module.sh": 48, "rdst/rdst_forwarding.sh": 214,
-    "rdst/rdst_bridge.sh": 50, "rdst/rdst_differential.sh": 60,
-    "rdst/rdst_fuzz.sh": 42, "rdst/rdst_tracing.sh": 210,
-    "rdst/rdst_kernel_peers.sh": 180, "mutants": 53, "docs": 17,
+    "debug kernel build": 682, "guest run": 725, "boot": 28,
+    "rdst/rdst_module.sh": 34, "rdst/rdst_forwarding.sh": 214,
+    "rdst/rdst_bridge.sh": 32, "rdst/rdst_differential.sh": 51,
+    "rdst/rdst_fuzz.sh": 27, "rdst/rdst_tracing.sh": 130,
+    "rdst/rdst_kernel_peers.sh": 131, "mutants": 43, "docs": 13,
 }
 # What a healthy kernel never logs.  Each pattern names the class of report.
 SPLATS = [
