@@ -422,7 +422,8 @@ rules_del() { ip -n $RTR rule show | awk -F: '$1 >= 100 && $1 < 32766 { print "r
 # rounds), without rdst (the kernel's ip_route_input_noref, and an empty
 # PRE_ROUTING), with the rust_nf_count sample (a PRE_ROUTING hook that only
 # counts: what netfilter's dispatch to a Rust hook costs) and with rdst (its
-# hit: the PRE_ROUTING hooks attach rdst's dst).  Appends to $out.kbench
+# hit: the PRE_ROUTING hooks attach rdst's dst; and the same hook functions
+# called without netfilter's dispatch, "hookfns").  Appends to $out.kbench
 # lines of
 #   scenario,variant,measure,median_ns,min_ns,max_ns,dst_attached
 kbench()

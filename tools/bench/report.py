@@ -207,13 +207,18 @@ def main():
         print("\n### microbenchmark (rdst_kbench.ko, ns per lookup, median of 11 rounds of 1/11 of "
               "10^6 lookups, min-max of the rounds)\n")
         print("| scenario | kernel ip_route_input_noref | PRE_ROUTING, no hook | PRE_ROUTING, a counting "
-              "Rust hook (rust_nf_count) | rdst hit (PRE_ROUTING) | rdst hit / kernel | target |")
-        print("|---|---|---|---|---|---|---|")
+              "Rust hook (rust_nf_count) | rdst hit (PRE_ROUTING) | rdst's hook called directly "
+              "| rdst hit / kernel | called directly / kernel | target |")
+        print("|---|---|---|---|---|---|---|---|---|")
     summary["kbench"] = {}
     for scen, m in kb.items():
         kern, empty, hit = m.get(("vanilla", "kernel")), m.get(("vanilla", "prerouting")), m.get(("rdst", "prerouting"))
         count = m.get(("nf_count", "prerouting"))
+        # rdst's hook function without netfilter's dispatch (rdst_kbench.c's
+        # hookfns): the floor of a hook called from ip_rcv_finish_core().
+        direct = m.get(("rdst", "hookfns"))
         r = hit[0] / kern[0] if kern and hit and kern[0] else None
+        rd = direct[0] / kern[0] if kern and direct and kern[0] else None
         served = hit is not None and hit[3] == "1"
         target = KBENCH_TARGETS.get(scen)
         note = ""
@@ -225,11 +230,13 @@ def main():
         if hit is not None and not served:
             note += " (rdst attached no dst: not a hit)"
         fmt = lambda v: f"{v[0]:.1f} ({v[1]:.1f}-{v[2]:.1f})" if v else "-"
-        print(f"| {scen} | {fmt(kern)} | {fmt(empty)} | {fmt(count)} | {fmt(hit)} | {f'{r:.2f}' if r else '-'} "
-              f"| {note} |")
+        print(f"| {scen} | {fmt(kern)} | {fmt(empty)} | {fmt(count)} | {fmt(hit)} | {fmt(direct)} "
+              f"| {f'{r:.2f}' if r else '-'} | {f'{rd:.2f}' if rd else '-'} | {note} |")
         summary["kbench"][scen] = {"kernel": kern, "prerouting_without_rdst": empty,
                                    "prerouting_counting_hook": count, "rdst_hit": hit,
-                                   "hit_over_kernel": round(r, 3) if r else None}
+                                   "rdst_hook_called_directly": direct,
+                                   "hit_over_kernel": round(r, 3) if r else None,
+                                   "direct_over_kernel": round(rd, 3) if rd else None}
 
     slab = Path(results + ".slab")
     if slab.exists():
