@@ -264,7 +264,7 @@ static int __init rdst_kbench_init(void)
 		pr_info("%s %pI4->%pI4 iif %s: %llu.%llu ns median (%llu.%llu-%llu.%llu) of %d rounds of %u%s\n",
 			names[v], &saddr, &daddr, iif, med / 10, med % 10, lo / 10, lo % 10,
 			hi / 10, hi % 10, ROUNDS, iters / ROUNDS,
-			v != KERNEL ? (served ? ", dst attached" : ", no dst attached") : "");
+			v == PREROUTING ? (served ? ", dst attached" : ", no dst attached") : "");
 	}
 	return -EAGAIN;
 }

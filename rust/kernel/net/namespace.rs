@@ -299,9 +299,9 @@ impl<T: PernetData> Slot<T> {
             .then_some(slot)
     }
 
-    /// As [`Self::find`], for an RCU reader: `net_generic` inline, in the reader's section
-    /// instead of one of its own. `id` was assigned by `register_pernet_subsys` for `T`, so
-    /// the namespace's slot for it, if any, is a `Slot<T>`.
+    /// As [`Self::find_built`] without the flag, for an RCU reader: `net_generic` inline, in
+    /// the reader's section instead of one of its own. `id` was assigned by
+    /// `register_pernet_subsys` for `T`, so the namespace's slot for it, if any, is a `Slot<T>`.
     #[inline]
     fn find_rcu(net: &Net, _rcu: &rcu::Guard) -> Option<*mut Self> {
         let id = T::ID.get();
