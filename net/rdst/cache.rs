@@ -13,6 +13,7 @@ use kernel::{
         dst::{obsolete, Dst, NorefDst},
         dst_ops::{DstOps, Entry, Registration, Table, TableWriter},
         dst_trace::{self, Flow},
+        ip_rcv_route::RouteInput,
         namespace::{NetInit, Periodic, PernetData, PernetId, PernetPeriodic},
         netfilter::{self, Hook, Ipv4Hook, Verdict},
         proc::{StatFile, StatShow},
@@ -166,8 +167,14 @@ impl PernetData for NetCache {
             dst <- Registration::new(net, shared.slab.clone(), p.gc_thresh),
             table <- Table::new(p.buckets as usize),
             stat <- StatFile::new(net, c_str!("rdst")),
-            // Packets find this state only once `init` has returned (`PernetData::of`).
-            hook <- netfilter::Registration::new(net, Ipv4Hook::PreRouting, netfilter::priority::LAST),
+            // Packets find this state only once `init` has returned (`PernetData::of`). With
+            // `direct_hook` the module's input route hook finds it instead.
+            hook <- netfilter::Registration::new_if(
+                !p.direct_hook,
+                net,
+                Ipv4Hook::PreRouting,
+                netfilter::priority::LAST,
+            ),
             // After everything it uses.
             expire <- Periodic::new(net, expire_period()),
         }? Error)
@@ -217,7 +224,16 @@ impl Hook for CacheHook {
     type Net = NetCache;
 
     fn hook(cache: &NetCache, skb: &mut SkBuff, rcu: &rcu::Guard) -> Verdict {
-        cache.input(skb, rcu)
+        cache.input(skb, rcu);
+        Verdict::Accept
+    }
+}
+
+impl RouteInput for CacheHook {
+    type Net = NetCache;
+
+    fn route(cache: &NetCache, skb: &mut SkBuff, rcu: &rcu::Guard) {
+        cache.input(skb, rcu);
     }
 }
 
@@ -225,7 +241,7 @@ impl NetCache {
     /// The hook: serve the packet from the cache, or let the kernel route it and cache what
     /// can be cached. Not inlined, so that kprobes and bpftrace find it as `*rdst*input*`.
     #[inline(never)]
-    fn input(&self, skb: &mut SkBuff, rcu: &rcu::Guard) -> Verdict {
+    fn input(&self, skb: &mut SkBuff, rcu: &rcu::Guard) {
         let iph = skb.ipv4_header();
         let dev = skb.dev();
         let flow = Flow {
@@ -235,12 +251,12 @@ impl NetCache {
         };
         if let Err(why) = Self::servable(skb) {
             self.decline(&flow, why);
-            return Verdict::Accept;
+            return;
         }
         let net = self.dst.net();
         if net.fib4_rules_need_l4() {
             self.decline(&flow, Decline::RulesL4);
-            return Verdict::Accept;
+            return;
         }
         let key = FlowKey {
             flow,
@@ -270,7 +286,7 @@ impl NetCache {
                 e.dst().touch(time::jiffies());
                 self.stats.inc(idx::HITS);
                 dst_trace::hit(e.dst(), &flow);
-                return Verdict::Accept;
+                return;
             }
             self.stats.inc(idx::STALE);
             let mut w = self.table.lock();
@@ -301,7 +317,7 @@ impl NetCache {
         hash: u64,
         seen: Seen,
         rcu: &rcu::Guard,
-    ) -> Verdict {
+    ) {
         let Seen {
             genid,
             fnhe_seq,
@@ -321,7 +337,7 @@ impl NetCache {
                 // otherwise the kernel's own lookup fails again and the packet is dropped with
                 // the kernel's reason and counters.
                 self.decline(flow, Decline::RouteError);
-                return Verdict::Accept;
+                return;
             }
         };
         let added = skb.ipcb_flags() & !before;
@@ -352,12 +368,12 @@ impl NetCache {
         let first = || !seen.was_cached && self.first_miss(hash);
         if let Some(why) = why.or_else(|| first().then_some(Decline::FirstMiss)) {
             self.decline(flow, why);
-            return Verdict::Accept;
+            return;
         }
         // A route already released by the kernel (its nexthop freed under us) is stale.
         let Some(kernel_route) = rt.dst().hold_safe(rcu) else {
             self.decline(flow, Decline::Race);
-            return Verdict::Accept;
+            return;
         };
         let cached = CachedFlow {
             key,
@@ -370,7 +386,6 @@ impl NetCache {
             Ok(entry) => self.insert(entry, hash, flow),
             Err(_) => self.stats.inc(idx::ALLOC_FAILURES),
         }
-        Verdict::Accept
     }
 
     /// Admission control: whether this is the flow's first miss, remembered so that its next

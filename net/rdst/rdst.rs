@@ -16,6 +16,7 @@ use kernel::{
     net::{
         device::{Event, NetDevice, Notifier, NotifierHandler, Rtnl},
         dst_ops::{self, Entry},
+        ip_rcv_route,
         namespace::{PernetData, PernetId, Subsys},
     },
     prelude::*,
@@ -25,7 +26,7 @@ use kernel::{
 mod cache;
 mod stats;
 
-use cache::{NetCache, RouteOps};
+use cache::{CacheHook, NetCache, RouteOps};
 
 module! {
     type: Rdst,
@@ -50,6 +51,10 @@ module! {
             default: 30_000,
             description: "Entries unused for this long are evicted first, 100..3600000 ms",
         },
+        direct_hook: bool {
+            default: true,
+            description: "Look packets up from ip_rcv_finish_core's route hook (Y) rather than a PRE_ROUTING netfilter hook (N)",
+        },
     },
 }
 
@@ -63,6 +68,8 @@ pub(crate) struct Params {
     pub(crate) idle_jiffies: u64,
     /// Misses a flow needs before its route is cached (1 or 2).
     pub(crate) cache_after: u32,
+    /// Packets are looked up from the kernel's input route hook, not from netfilter.
+    pub(crate) direct_hook: bool,
 }
 
 impl Params {
@@ -92,6 +99,7 @@ impl Params {
             return Err(EINVAL);
         }
         Ok(Self {
+            direct_hook: *module_parameters::direct_hook.value(),
             cache_after,
             gc_thresh,
             buckets,
@@ -124,8 +132,12 @@ impl NotifierHandler for DeviceEvents {
 /// The module: the netdevice notifier and the per-namespace subsystem, in place.
 #[pin_data(PinnedDrop)]
 struct Rdst {
-    // Dropped in this order: no more device events, then every namespace's cache. (Either
-    // order is sound: a cache's exit takes RTNL before the notifier's events lose it.)
+    // Dropped in this order: no more packets from the input route hook, no more device
+    // events, then every namespace's cache. (Any order is sound: the hook finds a cache only
+    // while it is built, and a cache's exit takes RTNL before the notifier's events lose it.)
+    /// With `direct_hook`, the kernel's input route hook; otherwise each namespace's cache has
+    /// a `PRE_ROUTING` hook.
+    direct: Option<ip_rcv_route::Registration<CacheHook>>,
     #[pin]
     notifier: Notifier<DeviceEvents>,
     #[pin]
@@ -140,14 +152,26 @@ impl kernel::InPlaceModule for Rdst {
                 slab: dst_ops::new_slab::<RouteOps>(c_str!("rdst_cache"))?,
             }),
             notifier <- Notifier::<DeviceEvents>::register(),
+            // Last: the caches it finds are built.
+            direct: match subsys.shared().params.direct_hook {
+                true => Some(ip_rcv_route::Registration::register().inspect_err(|e| {
+                    pr_err!("the input route hook is taken ({e:?}): load with direct_hook=N\n")
+                })?),
+                false => None,
+            },
         }? Error)
         .pin_chain(|rdst| {
             let p = &rdst.subsys.shared().params;
             pr_info!(
-                "loaded: gc_thresh={} buckets={} cache_after={} per namespace\n",
+                "loaded: gc_thresh={} buckets={} cache_after={} per namespace, {}\n",
                 p.gc_thresh,
                 p.buckets,
-                p.cache_after
+                p.cache_after,
+                if p.direct_hook {
+                    "input route hook"
+                } else {
+                    "PRE_ROUTING hook"
+                }
             );
             Ok(())
         })

@@ -19,14 +19,19 @@
  *             empty hook list;
  *   hookfns:  the same hook functions called one after the other with a
  *             state prepared once, as nf_hook_slow() calls them but without
- *             nf_hook()'s dispatch: what a hook called directly from
- *             ip_rcv_finish_core() would cost at least, and, against
- *             prerouting, what netfilter adds to rdst's hit;
+ *             nf_hook()'s dispatch: against prerouting, what netfilter adds
+ *             to a hook's work;
+ *   direct:   ip_rcv_route() then skb_dst_drop(): the input route hook
+ *             exactly as ip_rcv_finish_core() calls it (the inline of
+ *             include/net/ip_rcv_route.h), which with rdst loaded as it is
+ *             by default (direct_hook=Y) and the flow cached is rdst's hit,
+ *             and otherwise a static branch not taken;
  *
  * interleaved in ROUNDS rounds, and logs the median ns per lookup of each,
- * with the smallest and largest round, and whether the prerouting packet
- * left with a dst (`served`).  Loading always fails with -EAGAIN once the
- * figures are logged, so the module never stays (kbench_mod did the same).
+ * with the smallest and largest round, and for each variant but the
+ * kernel's whether the packet left it with a dst (`served`).  Loading
+ * always fails with -EAGAIN once the figures are logged, so the module
+ * never stays (kbench_mod did the same).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,6 +46,7 @@
 #include <linux/sort.h>
 #include <net/dst.h>
 #include <net/ip.h>
+#include <net/ip_rcv_route.h>
 #include <net/route.h>
 
 #define ROUNDS 11
@@ -65,8 +71,8 @@ static uint iters = 1000000;
 module_param(iters, uint, 0);
 MODULE_PARM_DESC(iters, "lookups per variant (default 1000000)");
 
-enum variant { KERNEL, PREROUTING, HOOKFNS, VARIANTS };
-static const char *const names[VARIANTS] = { "kernel", "prerouting", "hookfns" };
+enum variant { KERNEL, PREROUTING, HOOKFNS, DIRECT, VARIANTS };
+static const char *const names[VARIANTS] = { "kernel", "prerouting", "hookfns", "direct" };
 
 static int okfn(struct net *net, struct sock *sk, struct sk_buff *skb)
 {
@@ -95,25 +101,46 @@ static int hook_fns(struct net *net, struct sk_buff *skb, struct nf_hook_state *
 	return 1;
 }
 
+/* One lookup of variant v; the packet keeps what it got. */
+static enum outcome route(enum variant v, struct net *net, struct sk_buff *skb,
+			  __be32 daddr, __be32 saddr, struct net_device *dev,
+			  struct nf_hook_state *state)
+{
+	switch (v) {
+	case KERNEL:
+		return ip_route_input_noref(skb, daddr, saddr, tos, dev) ? UNROUTED : ROUTED;
+	case PREROUTING:
+		if (nf_hook(NFPROTO_IPV4, NF_INET_PRE_ROUTING, net, NULL, skb, dev, NULL,
+			    okfn) != 1)
+			return CONSUMED;
+		break;
+	case HOOKFNS:
+		if (hook_fns(net, skb, state) != 1)
+			return CONSUMED;
+		break;
+	default:
+		ip_rcv_route(net, skb, dev);
+		break;
+	}
+	return skb_dst(skb) ? ROUTED : UNROUTED;
+}
+
+/* What routing and the hooks may have set, cleared for the next lookup. */
+static void reset(struct sk_buff *skb)
+{
+	skb_dst_drop(skb);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+}
+
 /* One lookup of variant v. */
 static enum outcome lookup(enum variant v, struct net *net, struct sk_buff *skb,
 			   __be32 daddr, __be32 saddr, struct net_device *dev,
 			   struct nf_hook_state *state)
 {
-	enum outcome o;
+	enum outcome o = route(v, net, skb, daddr, saddr, dev, state);
 
-	if (v == KERNEL) {
-		o = ip_route_input_noref(skb, daddr, saddr, tos, dev) ? UNROUTED : ROUTED;
-	} else {
-		if ((v == PREROUTING ? nf_hook(NFPROTO_IPV4, NF_INET_PRE_ROUTING, net, NULL,
-					       skb, dev, NULL, okfn) :
-				       hook_fns(net, skb, state)) != 1)
-			return CONSUMED;
-		o = skb_dst(skb) ? ROUTED : UNROUTED;
-	}
-	skb_dst_drop(skb);
-	/* What routing and the hooks may have set, cleared for the next one. */
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	if (o != CONSUMED)
+		reset(skb);
 	return o;
 }
 
@@ -201,8 +228,9 @@ static int __init rdst_kbench_init(void)
 	struct net_device *dev;
 	__be32 saddr, daddr;
 	struct sk_buff *skb;
+	bool served[VARIANTS] = {};
+	struct nf_hook_state state;
 	s64 err = 0;
-	bool served;
 	int r, v, i;
 
 	if (!in4_pton(src, -1, (u8 *)&saddr, -1, NULL) ||
@@ -236,13 +264,22 @@ static int __init rdst_kbench_init(void)
 			ns[v][r] = err;
 		}
 	}
-	/* Whether the hooks attach a dst, the flow being cached if rdst is loaded. */
-	rcu_read_lock();
-	local_bh_disable();
-	served = err >= 0 && nf_hook(NFPROTO_IPV4, NF_INET_PRE_ROUTING, net, NULL, skb,
-				     dev, NULL, okfn) == 1 && skb_dst(skb);
-	local_bh_enable();
-	rcu_read_unlock();
+	/* Whether each variant attaches a dst, the flow being cached if rdst is loaded. */
+	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, NFPROTO_IPV4, dev, NULL, NULL, net, okfn);
+	for (v = PREROUTING; v < VARIANTS && err >= 0; v++) {
+		enum outcome o;
+
+		rcu_read_lock();
+		local_bh_disable();
+		o = route(v, net, skb, daddr, saddr, dev, &state);
+		if (o == CONSUMED)
+			err = -EPERM;
+		else
+			reset(skb);
+		local_bh_enable();
+		rcu_read_unlock();
+		served[v] = o == ROUTED;
+	}
 	/* A packet a hook did not accept is the hook's to free. */
 	if (err != -EPERM)
 		kfree_skb(skb);
@@ -264,7 +301,7 @@ static int __init rdst_kbench_init(void)
 		pr_info("%s %pI4->%pI4 iif %s: %llu.%llu ns median (%llu.%llu-%llu.%llu) of %d rounds of %u%s\n",
 			names[v], &saddr, &daddr, iif, med / 10, med % 10, lo / 10, lo % 10,
 			hi / 10, hi % 10, ROUNDS, iters / ROUNDS,
-			v == PREROUTING ? (served ? ", dst attached" : ", no dst attached") : "");
+			v == KERNEL ? "" : served[v] ? ", dst attached" : ", no dst attached");
 	}
 	return -EAGAIN;
 }

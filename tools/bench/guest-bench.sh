@@ -422,17 +422,19 @@ rules_del() { ip -n $RTR rule show | awk -F: '$1 >= 100 && $1 < 32766 { print "r
 # rounds), without rdst (the kernel's ip_route_input_noref, and an empty
 # PRE_ROUTING), with the rust_nf_count sample (a PRE_ROUTING hook that only
 # counts: what netfilter's dispatch to a Rust hook costs) and with rdst (its
-# hit: the PRE_ROUTING hooks attach rdst's dst; and the same hook functions
-# called without netfilter's dispatch, "hookfns").  Appends to $out.kbench
-# lines of
+# hit: as loaded by default, from the kernel's input route hook, "direct";
+# with direct_hook=N, "rdst_nf", the PRE_ROUTING hooks attach rdst's dst,
+# and the same hook functions called without netfilter's dispatch,
+# "hookfns").  Appends to $out.kbench lines of
 #   scenario,variant,measure,median_ns,min_ns,max_ns,dst_attached
 kbench()
 {
 	local name=$1 v n
 	want kbench || return 0
-	for v in vanilla nf_count rdst; do
+	for v in vanilla nf_count rdst rdst_nf; do
 		case $v in
 		nf_count) variant vanilla; insmod "$RDST_BUILD/rust_nf_count.ko" ;;
+		rdst_nf) variant vanilla; RDST_PARAMS="${RDST_PARAMS:-} direct_hook=N" variant rdst ;;
 		*) variant $v ;;
 		esac
 		n=$(dmesg | wc -l)

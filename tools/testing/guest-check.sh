@@ -78,7 +78,7 @@ run_mutants() {
 		caught= broken=
 		seeds="$first $(echo " $mutant_seeds " | sed "s/ $first / /")"
 		for seed in $seeds; do
-			diff_out=$(cd "$selftests/rdst" && RDST_KO=$mutants/$name.ko RDST_DIFF_SEEDS=$seed \
+			diff_out=$(cd "$selftests/rdst" && RDST_KO=$mutants/$name.ko RDST_DIFF_SEEDS=$seed RDST_DIFF_HOOKS=Y \
 				timeout --kill-after=10 900 ./rdst_differential.sh 2>&1)
 			if echo "$diff_out" | grep -q "^# seed $seed: .* differ"; then
 				caught=$seed

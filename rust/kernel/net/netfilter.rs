@@ -133,13 +133,16 @@ pub trait Hook: Sync + 'static {
 ///
 /// # Invariants
 ///
-/// `ops` is registered in `net` from construction until drop. The registration lies in `net`'s
+/// Unless built inert (`registered` false), `ops` is registered in `net` from construction
+/// until drop. The registration lies in `net`'s
 /// state of some [`PernetData`] type ([`NetInit`]), which is dropped before `net` is freed.
 #[pin_data(PinnedDrop)]
 pub struct Registration<H: Hook> {
     #[pin]
     ops: Opaque<bindings::nf_hook_ops>,
     net: *mut bindings::net,
+    /// False for an inert registration ([`Self::new_if`]).
+    registered: bool,
     _p: PhantomData<H>,
 }
 
@@ -159,8 +162,20 @@ impl<H: Hook> Registration<H> {
         hook: Ipv4Hook,
         priority: i32,
     ) -> impl PinInit<Self, Error> + 'a {
+        Self::new_if(true, net, hook, priority)
+    }
+
+    /// As [`Self::new`] if `register`; otherwise an inert registration that hooks nothing, for
+    /// state whose hook is optional (a pinned field cannot be an `Option` built in place).
+    pub fn new_if<'a>(
+        register: bool,
+        net: &'a NetInit<'a>,
+        hook: Ipv4Hook,
+        priority: i32,
+    ) -> impl PinInit<Self, Error> + 'a {
         let netp = net.as_ptr();
         try_pin_init!(&this in Self {
+            registered: register,
             ops <- Opaque::try_ffi_init(move |slot: *mut bindings::nf_hook_ops| {
                 net.holds(this.as_ptr())?;
                 // SAFETY: `slot` is valid for writes; all-zero is a valid `nf_hook_ops`.
@@ -171,6 +186,9 @@ impl<H: Hook> Registration<H> {
                 ops.pf = bindings::NFPROTO_IPV4 as u8;
                 ops.hooknum = hook as u32;
                 ops.priority = priority;
+                if !register {
+                    return Ok(());
+                }
                 // SAFETY: `slot` is pinned and unregistered in drop, before it goes away;
                 // `netp` outlives the registration, a field of its state (checked above).
                 to_result(unsafe { bindings::nf_register_net_hook(netp, slot) })
@@ -210,6 +228,9 @@ impl<H: Hook> Registration<H> {
 #[pinned_drop]
 impl<H: Hook> PinnedDrop for Registration<H> {
     fn drop(self: Pin<&mut Self>) {
+        if !self.registered {
+            return;
+        }
         // SAFETY: `ops` is registered in `net` (type invariant).
         unsafe { bindings::nf_unregister_net_hook(self.net, self.ops.get()) };
         // Unregistering only swaps the hook table; a CPU already in `callback` keeps running

@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # rdst-graph.sh: a function_graph of one cache miss and one cache hit
-# through rdst's PRE_ROUTING hook, with ftrace alone (no bpftrace needed).
+# through rdst's hook, with ftrace alone (no bpftrace needed).
 #
 #   rdst-graph.sh [-a] [-d DEPTH] [-o FILE] -- CMD [ARGS...]
 #
 # Runs CMD (something that sends packets through a namespace where rdst is
 # loaded, e.g. "ip netns exec snd ping -c 3 203.0.113.1") while ftrace
-# records nf_hook_slow, the netfilter entry that calls rdst's hook, to DEPTH
-# levels (default 4).  Rust code has no ftrace entry of its own, so rdst's
-# hook shows as the C functions it calls directly under nf_hook_slow (on a
-# miss the kernel's ip_route_input_noref, dst_alloc, rust_helper_*; a hit
-# calls none), with the rdst:rdst_miss/rdst_hit/rdst_insert/rdst_decline
-# events printed in place.
+# records the kernel function that calls rdst's hook, to DEPTH levels
+# (default 4): ip_rcv_finish, whose ip_rcv_finish_core calls the input route
+# hook (rdst's default), or nf_hook_slow, netfilter's entry (direct_hook=N).
+# Rust code has no ftrace entry of its own, so rdst's hook shows as the C
+# functions it calls directly (on a miss the kernel's ip_route_input_noref,
+# dst_alloc, rust_helper_*; a hit calls none), with the
+# rdst:rdst_miss/rdst_hit/rdst_insert/rdst_decline events printed in place.
 # Prints the first graph that contains a miss, then the first with a hit;
 # the whole trace is kept in FILE if given.  Needs root and tracefs.
 #
@@ -57,10 +58,15 @@ trap 'reset; echo "$was_on" > "$T/tracing_on"' EXIT
 reset
 : > "$T/trace"
 
-echo nf_hook_slow > "$T/set_graph_function"
+if [ "$(cat /sys/module/rdst/parameters/direct_hook)" = Y ]; then
+	root=ip_rcv_finish
+else
+	root=nf_hook_slow
+fi
+echo $root > "$T/set_graph_function"
 if [ -z "$all" ]; then
 	# Globs that match nothing (a function inlined away) are skipped.
-	for f in nf_hook_slow 'ip_route_input*' 'ip_rcv_finish*' 'fib_table_lookup' \
+	for f in $root 'ip_route_input*' 'ip_rcv_finish*' 'fib_table_lookup' \
 		 'fib_validate_source' '__fib_validate_source' 'fib4_rule_action' \
 		 'fib_rules_lookup' 'dst_alloc' 'dst_init' 'rust_helper_*'; do
 		echo "$f" >> "$T/set_ftrace_filter" 2>/dev/null || true
@@ -78,11 +84,11 @@ echo 0 > "$T/tracing_on"
 cat "$T/trace" > "${keep:-/dev/null}"
 # Split the trace into top-level graphs per CPU and print the first with a
 # miss, then the first with a hit.
-awk '
+awk -v root="$root" '
 	/^#/ { next }
 	match($0, /^ *[0-9]+\)/) {
 		cpu = substr($0, RSTART, RLENGTH) + 0
-		if ($0 ~ /\|  nf_hook_slow\(\) \{/) { buf[cpu] = ""; open_[cpu] = 1 }
+		if (index($0, "|  " root "() {")) { buf[cpu] = ""; open_[cpu] = 1 }
 		if (!open_[cpu]) next
 		buf[cpu] = buf[cpu] $0 "\n"
 		if ($0 ~ /\|  \}/) {		# the top level closes

@@ -6,9 +6,7 @@
 # hooks (skb->dev is the bridge) and then bridges it; nothing routes it.
 # rdst's hook must leave those frames alone: every kind of bridged frame
 # reaches the other port the same with and without rdst, and traffic the
-# same host routes out through the bridge is still served from the cache
-# (what the bridge passes up to its own stack the kernel routes: see
-# routed_through_bridge_cached).
+# same host routes through the bridge is still served from the cache.
 #
 #   SND snd0 ---- rtr0 -+- br0 192.0.2.1/24  RTR  rtr1 198.51.100.1 ---- RCV
 #   192.0.2.2/24        |  (rp_filter=1,          (default route)    203.0.113.1
@@ -166,7 +164,7 @@ bridged_run()
 
 bridged_frames_same_fates()
 {
-	local kernel with_rdst kind expect
+	local kernel with_rdst kind expect mode
 
 	rdst_unload
 	kernel=$(bridged_run)
@@ -175,49 +173,75 @@ bridged_frames_same_fates()
 	done
 	[ "$kernel" = "${expect}rp_filter_drops=0" ]
 	check_err $? "without rdst, the bridge delivered: $kernel"
-	rdst_load
-	check_err $? "rdst failed to load"
-	with_rdst=$(bridged_run)
-	[ "$with_rdst" = "$kernel" ]
-	check_err $? "with rdst: $with_rdst; without: $kernel"
+	# Both of rdst's hooks: the input route hook (the default) and the
+	# PRE_ROUTING one.
+	for mode in N Y; do
+		rdst_unload
+		rdst_load direct_hook=$mode
+		check_err $? "rdst failed to load (direct_hook=$mode)"
+		with_rdst=$(bridged_run)
+		[ "$with_rdst" = "$kernel" ]
+		check_err $? "with rdst (direct_hook=$mode): $with_rdst; without: $kernel"
+	done
 	log_test "bridged frames ($(kind_names | tr '\n' ' ' | sed 's/ $//')) fare as without rdst"
 }
 
+# rdst's PRE_ROUTING hook (direct_hook=N) declines the frames the bridge
+# passes through PRE_ROUTING; the input route hook never sees them, since
+# nothing routes them.  Either way none is looked up.
 bridged_frames_not_routed()
 {
-	local d0 m0 d m n=$((3 * COUNT))
+	local mode d0 m0 h0 d m h total want out= n=$((3 * COUNT))
 
-	d0=$(rdst_stat "$RTR" decline_bridged)
-	check_err $? "no decline_bridged counter"
-	m0=$(rdst_stat "$RTR" misses)
-	# Only the frames that are not the router's own: broadcasts and the
-	# multicast also go up its stack, which may route them.
-	send_frames "$COUNT" unicast unicast_rpf zero_source
-	slowwait 10 rdst_stat_is "$RTR" decline_bridged $((d0 + n))
-	d=$(( $(rdst_stat "$RTR" decline_bridged) - d0 ))
-	m=$(( $(rdst_stat "$RTR" misses) - m0 ))
-	[ "$d" -eq "$n" ] && [ "$m" -eq 0 ]
-	check_err $? "$n frames bridged to H2: $d declined as bridged, $m looked up"
-	log_test "bridged frames are declined as bridged, never looked up ($d of $n)"
+	for mode in N Y; do
+		rdst_unload
+		rdst_load direct_hook=$mode
+		check_err $? "rdst failed to load (direct_hook=$mode)"
+		d0=$(rdst_stat "$RTR" decline_bridged)
+		check_err $? "no decline_bridged counter"
+		m0=$(rdst_stat "$RTR" misses)
+		h0=$(rdst_stat "$RTR" hits)
+		read -r total _ < <(h2_counters)
+		# Only the frames that are not the router's own: broadcasts and the
+		# multicast also go up its stack, which may route them.
+		send_frames "$COUNT" unicast unicast_rpf zero_source
+		slowwait 10 h2_total_is "$total" "$n"
+		check_err $? "direct_hook=$mode: H2 did not receive the $n frames"
+		d=$(( $(rdst_stat "$RTR" decline_bridged) - d0 ))
+		m=$(( $(rdst_stat "$RTR" misses) - m0 ))
+		h=$(( $(rdst_stat "$RTR" hits) - h0 ))
+		want=$n
+		[ $mode = Y ] && want=0
+		[ "$d" -eq "$want" ] && [ "$m" -eq 0 ] && [ "$h" -eq 0 ]
+		check_err $? "direct_hook=$mode: $n frames bridged to H2: $d declined as bridged (want $want), $m missed, $h hit"
+		out="$out direct_hook=$mode: $d of $n declined;"
+	done
+	rdst_unload
+	rdst_load
+	log_test "bridged frames are never looked up ($out)"
 }
 
 # With br_netfilter, a packet the bridge passes up to its own IPv4 stack
 # meets br_netfilter's ip_sabotage_in first in PRE_ROUTING, which hands it
-# to ip_rcv_finish itself: no later hook, rdst's included, sees it, and the
-# kernel routes it.  Traffic routed out through the bridge is rdst's to
-# cache: here the echo replies, which come in on rtr1.
+# to ip_rcv_finish itself: no later PRE_ROUTING hook sees it, rdst's input
+# route hook (the default) does.  Traffic routed through the bridge is
+# rdst's to cache: the echo replies, which come in on rtr1, and with the
+# input route hook the requests the bridge passes up.
 routed_through_bridge_cached()
 {
-	local h0 h
+	local h0 h want=15 what="replies"
 
+	if [ "$(cat /sys/module/rdst/parameters/direct_hook)" = Y ]; then
+		want=30 what="requests and replies"
+	fi
 	h0=$(rdst_stat "$RTR" hits)
 	ns_exec "$SND" ping -c 20 -i 0.02 -W 2 203.0.113.1 > /dev/null
 	check_err $? "ping through br0 to 203.0.113.1 failed"
 	h=$(( $(rdst_stat "$RTR" hits) - h0 ))
-	# The replies' flow misses twice (cache_after=2), then hits.
-	[ "$h" -ge 15 ]
-	check_err $? "$h of 20 replies routed out through br0 served from the cache"
-	log_test "traffic routed out through the bridge is cached ($h of 20 replies hit)"
+	# Each flow misses twice (cache_after=2), then hits.
+	[ "$h" -ge "$want" ]
+	check_err $? "$h of 20 $what routed through br0 served from the cache (want $want)"
+	log_test "traffic routed through the bridge is cached ($h hits for 20 $what)"
 }
 
 trap cleanup EXIT

@@ -31,7 +31,8 @@ DIR for each seed, and taken from there when a later run in the same boot
 asks for the same seed again (the mutants of `make check` run seeds the
 differential test ran already: only their runs with rdst are new).
 
-Usage: rdst_diff.py [--load CMD] [--unload CMD] [--fuzz] [--kernel-results DIR] SEED...
+Usage: rdst_diff.py [--load CMD] [--unload CMD] [--fuzz] [--kernel-results DIR]
+                   [--number-from N] [--label TEXT] SEED...
        rdst_diff.py --devconf DEV SETTING VALUE   (one setting by rtnetlink, for
                                                    the other suites)
        rdst_diff.py --replace-nexthop-then-send ROUTER_NS SENDER_NS ID GATEWAY DEV SRC DST COUNT
@@ -858,6 +859,9 @@ def main():
         replace_nexthop_then_send(router, sender, int(nh_id), gateway, dev, src, dst, int(count))
         return 0
     load, unload, fuzz, kernel_results = "true", "true", False, None
+    # Where the TAP numbering starts and what the test names add, for a
+    # caller that runs the same seeds again another way.
+    number, label = 1, ""
     while args and args[0].startswith("--"):
         if args[0] == "--fuzz":
             fuzz, args = True, args[1:]
@@ -870,8 +874,12 @@ def main():
             unload = val
         elif opt == "--kernel-results":
             kernel_results = val
+        elif opt == "--number-from":
+            number = int(val)
+        elif opt == "--label":
+            label = f" ({val})"
     ok_all = True
-    n = 0
+    n = number - 1
     seeds = [int(a) for a in args]
     # A chunk of seeds at a time, so that a long soak reports as it goes.
     for i in range(0, len(seeds), JOBS):
@@ -888,7 +896,8 @@ def main():
                 for line in msg.splitlines():
                     print(f"# {line}")
             print(f"{'ok' if ok else 'not ok'} {n} {'fuzz' if fuzz else 'differential'} "
-                  f"seed {sd.seed}" + (f" # {msg.split(': ', 1)[1]}" if ok else ""), flush=True)
+                  f"seed {sd.seed}{label}" + (f" # {msg.split(': ', 1)[1]}" if ok else ""),
+                  flush=True)
     return 0 if ok_all else 1
 
 

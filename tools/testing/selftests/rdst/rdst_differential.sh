@@ -36,11 +36,23 @@ if [ -n "${RDST_KO:-}" ]; then
 else
 	load="modprobe rdst $params"
 fi
+# Each seed with each of rdst's hooks: the input route hook (Y, the
+# default) and the PRE_ROUTING one (N).  The runs without rdst are made
+# once (kept in RDST_DIFF_KERNEL_RESULTS, or here).
+hooks=${RDST_DIFF_HOOKS:-"Y N"}
+if [ -z "${RDST_DIFF_KERNEL_RESULTS:-}" ]; then
+	RDST_DIFF_KERNEL_RESULTS=$(mktemp -d)
+	trap 'rm -rf "$RDST_DIFF_KERNEL_RESULTS"' EXIT
+fi
 
+nseeds=$(echo $seeds | wc -w)
 ktap_print_header
-ktap_set_plan "$(echo $seeds | wc -w)"
-# RDST_DIFF_KERNEL_RESULTS=DIR keeps the runs without rdst of each seed in DIR
-# for later runs of the same boot (make check's mutants).
-python3 -I -S "$DIR/rdst_diff.py" ${RDST_DIFF_FUZZ:+--fuzz} --load "$load" --unload "rmmod rdst 2>/dev/null || true" \
-	${RDST_DIFF_KERNEL_RESULTS:+--kernel-results "$RDST_DIFF_KERNEL_RESULTS"} $seeds
-exit $?
+ktap_set_plan $((nseeds * $(echo $hooks | wc -w)))
+rc=0 first=1
+for hook in $hooks; do
+	python3 -I -S "$DIR/rdst_diff.py" ${RDST_DIFF_FUZZ:+--fuzz} --load "$load direct_hook=$hook" \
+		--unload "rmmod rdst 2>/dev/null || true" --kernel-results "$RDST_DIFF_KERNEL_RESULTS" \
+		--number-from $first --label "direct_hook=$hook" $seeds || rc=1
+	first=$((first + nseeds))
+done
+exit $rc

@@ -147,7 +147,7 @@ rdst_modinfo()
 	local p params
 
 	params=$(modinfo -p "${RDST_KO:-rdst}" 2>&1)
-	for p in gc_thresh buckets idle_timeout_ms cache_after; do
+	for p in gc_thresh buckets idle_timeout_ms cache_after direct_hook; do
 		echo "$params" | grep -qE "^$p:.{20,}"
 		check_err $? "modinfo has no description of $p: $params"
 	done
