@@ -489,6 +489,27 @@ declined_by()
 	check_err $? "$what: not counted as decline_$reason"
 }
 
+# unseen_or_declined NAME REASON CMD...: packets the input route hook is
+# not called for (they carry a dst, or an L3 master device took them over)
+# and rdst's PRE_ROUTING hook declines: with direct_hook=N CMD's packets
+# raise decline_REASON; with the input route hook (the default, loaded
+# again after) none is counted, the hook never saw them.
+unseen_or_declined()
+{
+	local what=$1 reason=$2 v0
+	shift 2
+
+	rdst_unload
+	rdst_load direct_hook=N
+	declined_by "$what (direct_hook=N)" "$reason" "$@"
+	rdst_unload
+	rdst_load
+	v0=$(rdst_stat "$RTR" "decline_$reason")
+	"$@" >/dev/null 2>&1
+	[ "$(rdst_stat "$RTR" "decline_$reason")" -eq "$v0" ]
+	check_err $? "$what: seen by the input route hook (counted as decline_$reason)"
+}
+
 declines_counted()
 {
 	local v0 v
@@ -517,7 +538,7 @@ declines_counted()
 declines_by_origin_rule_route_device()
 {
 	# Looped-back packets keep the dst they were sent with.
-	declined_by "looped-back packets" has_dst \
+	unseen_or_declined "looped-back packets" has_dst \
 		ns_exec "$RTR" ping -c 2 -i 0.1 -W 1 127.0.0.1
 
 	ip -n "$RTR" rule add ipproto udp dport 9999 table main prio 100
@@ -534,7 +555,7 @@ declines_by_origin_rule_route_device()
 	ip -n "$RTR" link add rdst-vrf type vrf table 10
 	ip -n "$RTR" link set rdst-vrf up
 	ip -n "$RTR" link set rtr0 master rdst-vrf
-	declined_by "packets from a VRF slave" l3mdev ping_twice 203.0.113.1
+	unseen_or_declined "packets from a VRF slave" l3mdev ping_twice 203.0.113.1
 	ip -n "$RTR" link set rtr0 nomaster
 	ip -n "$RTR" link del rdst-vrf
 	slowwait 30 ping_ok 203.0.113.1 1
@@ -587,7 +608,7 @@ signal.pause()' &
 	ip -n "$SND" link add rdst-tun type ipip local 192.0.2.2 remote 192.0.2.1
 	ip -n "$SND" link set rdst-tun up
 	ip -n "$SND" route add 203.0.113.1/32 dev rdst-tun src 192.0.2.2
-	declined_by "packets from a collect_md tunnel" tunnel ping_twice 203.0.113.1
+	unseen_or_declined "packets from a collect_md tunnel" tunnel ping_twice 203.0.113.1
 	ip -n "$SND" link del rdst-tun
 	ip -n "$RTR" link del rdst-tun
 
