@@ -13,13 +13,14 @@
  * bridge passes through PRE_ROUTING under br_netfilter, which nothing
  * routes.
  *
- * One hook at a time: a second registration fails with -EBUSY.  A static
- * key keeps the call site a no-op while none is registered.
+ * One hook at a time: a second registration fails with -EBUSY.  While none
+ * is registered the call site costs one load of a read-mostly pointer.  (No
+ * static key: toggling one patches ip_rcv_finish_core() at every load and
+ * unload, under traffic.)
  */
 #ifndef _NET_IP_RCV_ROUTE_H
 #define _NET_IP_RCV_ROUTE_H
 
-#include <linux/jump_label.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
@@ -35,7 +36,6 @@ struct net;
  */
 typedef void ip_rcv_route_fn_t(struct net *net, struct sk_buff *skb);
 
-DECLARE_STATIC_KEY_FALSE(ip_rcv_route_needed);
 extern ip_rcv_route_fn_t __rcu *ip_rcv_route_hook;
 
 int ip_rcv_route_register(ip_rcv_route_fn_t *fn);
@@ -49,13 +49,10 @@ void ip_rcv_route_unregister(ip_rcv_route_fn_t *fn);
 static inline void ip_rcv_route(struct net *net, struct sk_buff *skb,
 				const struct net_device *dev)
 {
-	if (static_branch_unlikely(&ip_rcv_route_needed) && !skb_dst(skb) &&
-	    skb->dev == dev) {
-		ip_rcv_route_fn_t *fn = rcu_dereference(ip_rcv_route_hook);
+	ip_rcv_route_fn_t *fn = rcu_dereference(ip_rcv_route_hook);
 
-		if (fn)
-			fn(net, skb);
-	}
+	if (fn && !skb_dst(skb) && skb->dev == dev)
+		fn(net, skb);
 }
 
 #endif /* _NET_IP_RCV_ROUTE_H */
