@@ -25,7 +25,7 @@
  *             exactly as ip_rcv_finish_core() calls it (the inline of
  *             include/net/ip_rcv_route.h), which with rdst loaded as it is
  *             by default (direct_hook=Y) and the flow cached is rdst's hit,
- *             and otherwise a static branch not taken;
+ *             and otherwise a NULL pointer test;
  *
  * interleaved in ROUNDS rounds, and logs the median ns per lookup of each,
  * with the smallest and largest round, and for each variant but the
@@ -309,3 +309,5 @@ module_init(rdst_kbench_init);
 
 MODULE_DESCRIPTION("rdst: per-lookup cost of the hit path against ip_route_input_noref");
 MODULE_LICENSE("GPL");
+/* ip_rcv_route_hook, which the ip_rcv_route() inline reads */
+MODULE_IMPORT_NS(IP_RCV_ROUTE);

@@ -4,11 +4,12 @@
 //!
 //! C header: [`include/net/ip_rcv_route.h`](srctree/include/net/ip_rcv_route.h)
 //!
-//! The kernel calls one function, for every namespace, for each received IPv4 packet that has
-//! no route yet: after the `PRE_ROUTING` hooks and the list-receive route hint, before early
-//! demux and `ip_route_input_noref`. What a `PRE_ROUTING` netfilter hook at `NF_IP_PRI_LAST`
-//! that attaches routes does, without netfilter's dispatch, and never for the frames a bridge
-//! passes through `PRE_ROUTING` under br_netfilter.
+//! The kernel calls one function, for every namespace, for each received IPv4 packet that still
+//! has no route where the kernel would look one up: after the `PRE_ROUTING` hooks, the
+//! list-receive route hint and early demux, just before `ip_route_input_noref`. What a
+//! `PRE_ROUTING` netfilter hook at `NF_IP_PRI_LAST` that attaches routes does, without
+//! netfilter's dispatch, and never for the frames a bridge passes through `PRE_ROUTING` under
+//! br_netfilter.
 
 use super::{
     namespace::{Net, PernetData},
@@ -22,8 +23,9 @@ pub trait RouteInput: Sync + 'static {
     /// The per-namespace state the hook works with.
     type Net: PernetData;
 
-    /// Called for a received packet without a route, in softirq context inside an RCU
-    /// read-side section (`rcu`), in the namespaces where `Self::Net` is built. The hook may
+    /// Called for a received packet without a route, with bottom halves disabled (in softirq,
+    /// or for a packet `nf_queue` re-injects) inside an RCU read-side section (`rcu`), in the
+    /// namespaces where `Self::Net` is built. The hook may
     /// attach a route; the kernel then uses it as if its own lookup had made it, so the route
     /// must be the one that lookup would give the packet. Otherwise the kernel routes it.
     fn route(net: &Self::Net, skb: &mut SkBuff, rcu: &rcu::Guard);
@@ -78,10 +80,17 @@ pub trait RouteInput: Sync + 'static {
 /// # Ok::<(), Error>(())
 /// ```
 ///
+/// Like any registration a module keeps, it must be dropped before the module's code goes (as
+/// a field of the module's state is); a registration leaked with `mem::forget` would leave the
+/// kernel calling into an unloaded module.
+///
 /// # Invariants
 ///
-/// `Self::callback` is the registered hook from construction until drop.
+/// `hook` is the registered hook from construction until drop.
 pub struct Registration<R: RouteInput> {
+    /// The function registered, kept for unregistering: a function's address is not guaranteed
+    /// to be the same each time it is taken.
+    hook: unsafe extern "C" fn(*mut bindings::net, *mut bindings::sk_buff),
     _p: PhantomData<R>,
 }
 
@@ -96,20 +105,25 @@ impl<R: RouteInput> Registration<R> {
     ///
     /// Fails with `EBUSY` if a hook is installed already.
     pub fn register() -> Result<Self> {
-        // SAFETY: `callback` is a function of this module, which drop unregisters (and waits
-        // for) before the module's code can go.
-        to_result(unsafe { bindings::ip_rcv_route_register(Some(Self::callback)) })?;
+        let hook: unsafe extern "C" fn(*mut bindings::net, *mut bindings::sk_buff) = Self::callback;
+        // SAFETY: `hook` stays callable until drop unregisters it and waits for its callers,
+        // which for a function of a module happens before the module's code goes (see above).
+        to_result(unsafe { bindings::ip_rcv_route_register(Some(hook)) })?;
         // INVARIANT: registered above.
-        Ok(Self { _p: PhantomData })
+        Ok(Self {
+            hook,
+            _p: PhantomData,
+        })
     }
 
     /// # Safety
     ///
-    /// Called by `ip_rcv_route` only, inside the receive path's RCU read-side section, with a
-    /// live namespace and a packet without a route that the receive path owns.
+    /// Called by `ip_rcv_route` only, inside the receive path's RCU read-side section with bottom
+    /// halves disabled, with a live namespace and a packet without a route that the receive
+    /// path owns.
     unsafe extern "C" fn callback(net: *mut bindings::net, skb: *mut bindings::sk_buff) {
-        // SAFETY: `ip_rcv_finish_core` runs inside `rcu_read_lock` (the receive path's), for
-        // the whole call.
+        // SAFETY: `ip_rcv_finish_core` runs inside `rcu_read_lock` (the receive path's, or
+        // `nf_reinject`'s), for the whole call.
         let rcu = unsafe { rcu::Guard::assume_held() };
         // SAFETY: the namespace the packet is received in, alive during the call.
         let net = unsafe { Net::from_raw(net) };
@@ -126,8 +140,8 @@ impl<R: RouteInput> Registration<R> {
 
 impl<R: RouteInput> Drop for Registration<R> {
     fn drop(&mut self) {
-        // SAFETY: `callback` is registered (type invariant). The call returns after every CPU
-        // that was calling it has returned (`synchronize_net`); drop runs in process context.
-        unsafe { bindings::ip_rcv_route_unregister(Some(Self::callback)) };
+        // SAFETY: `hook` is registered (type invariant). The call returns after every CPU that
+        // was calling it has returned (`synchronize_net`); drop runs in process context.
+        unsafe { bindings::ip_rcv_route_unregister(Some(self.hook)) };
     }
 }

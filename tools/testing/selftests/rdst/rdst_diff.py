@@ -878,6 +878,8 @@ def main():
             number = int(val)
         elif opt == "--label":
             label = f" ({val})"
+        else:
+            sys.exit(f"rdst_diff.py: unknown option {opt}")
     ok_all = True
     n = number - 1
     seeds = [int(a) for a in args]

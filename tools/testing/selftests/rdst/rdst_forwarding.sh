@@ -493,21 +493,29 @@ declined_by()
 # not called for (they carry a dst, or an L3 master device took them over)
 # and rdst's PRE_ROUTING hook declines: with direct_hook=N CMD's packets
 # raise decline_REASON; with the input route hook (the default, loaded
-# again after) none is counted, the hook never saw them.
+# again after) none is counted, the hook never saw them.  CMD ends the same
+# way with either (the kernel decides those packets' fate).
 unseen_or_declined()
 {
-	local what=$1 reason=$2 v0
+	local what=$1 reason=$2 v0 rc_nf rc
 	shift 2
 
 	rdst_unload
 	rdst_load direct_hook=N
-	declined_by "$what (direct_hook=N)" "$reason" "$@"
+	v0=$(rdst_stat "$RTR" "decline_$reason")
+	"$@" >/dev/null 2>&1
+	rc_nf=$?
+	[ "$(rdst_stat "$RTR" "decline_$reason")" -gt "$v0" ]
+	check_err $? "$what: not counted as decline_$reason by the PRE_ROUTING hook"
 	rdst_unload
 	rdst_load
 	v0=$(rdst_stat "$RTR" "decline_$reason")
 	"$@" >/dev/null 2>&1
+	rc=$?
 	[ "$(rdst_stat "$RTR" "decline_$reason")" -eq "$v0" ]
 	check_err $? "$what: seen by the input route hook (counted as decline_$reason)"
+	[ "$rc" -eq "$rc_nf" ]
+	check_err $? "$what: '$*' exited $rc with the input route hook, $rc_nf with the PRE_ROUTING one"
 }
 
 declines_counted()
