@@ -69,21 +69,29 @@ ping_twice()
 	ns_exec "$SND" ping -c 2 -i 0.1 -W 1 "$@" "$dst"
 }
 
+# With either of rdst's hooks: the input route hook (the default) and the
+# PRE_ROUTING one (direct_hook=N).
 forwarding_served_from_cache()
 {
-	local hits0 ins0 hits ins
+	local hits0 ins0 hits ins mode out=
 
-	hits0=$(rdst_stat "$RTR" hits)
-	ins0=$(rdst_stat "$RTR" inserts)
-	ns_exec "$SND" ping -c 20 -i 0.02 -W 2 203.0.113.1 >/dev/null
-	check_err $? "ping through the router lost packets"
-	hits=$(( $(rdst_stat "$RTR" hits) - hits0 ))
-	ins=$(( $(rdst_stat "$RTR" inserts) - ins0 ))
-	[ "$hits" -ge 30 ]
-	check_err $? "only $hits cache hits for 40 forwarded packets"
-	[ "$ins" -ge 1 ] && [ "$ins" -le 4 ]
-	check_err $? "$ins inserts for two flows"
-	log_test "forwarded traffic is served from the cache"
+	for mode in N Y; do
+		rdst_unload
+		rdst_load direct_hook=$mode
+		check_err $? "rdst failed to load (direct_hook=$mode)"
+		hits0=$(rdst_stat "$RTR" hits)
+		ins0=$(rdst_stat "$RTR" inserts)
+		ns_exec "$SND" ping -c 20 -i 0.02 -W 2 203.0.113.1 >/dev/null
+		check_err $? "direct_hook=$mode: ping through the router lost packets"
+		hits=$(( $(rdst_stat "$RTR" hits) - hits0 ))
+		ins=$(( $(rdst_stat "$RTR" inserts) - ins0 ))
+		[ "$hits" -ge 30 ]
+		check_err $? "direct_hook=$mode: only $hits cache hits for 40 forwarded packets"
+		[ "$ins" -ge 1 ] && [ "$ins" -le 4 ]
+		check_err $? "direct_hook=$mode: $ins inserts for two flows"
+		out="$out direct_hook=$mode: $hits hits;"
+	done
+	log_test "forwarded traffic is served from the cache ($out)"
 }
 
 route_change_invalidates()
