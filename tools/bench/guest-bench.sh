@@ -487,7 +487,7 @@ if want profile; then
 	pktgen_cfg 192.0.2.2 192.0.2.2 0 0
 	rpf 1
 	mode_set backlog
-	command -v perf >/dev/null && { profile vanilla; profile rdst; variant vanilla; }
+	command -v perf >/dev/null && { profile vanilla; profile rdst; profile flowtable; variant vanilla; }
 	say "profiles in $out.profile.*"
 	[ "$ONLY" = profile ] && exit 0
 fi

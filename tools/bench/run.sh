@@ -14,7 +14,7 @@
 # RDST_BENCH_POLL=0 leaves out the busy loop that keeps CPU 1 from halting;
 # RDST_BENCH_GEN=veth makes backlog mode's generator the veth sender instead
 # of pktgen injecting into the router's receive path (inject);
-# RDST_BENCH_ONLY=profile records perf profiles of vanilla and rdst instead.
+# RDST_BENCH_ONLY=profile records perf profiles of vanilla, rdst and the flowtable instead.
 set -euo pipefail
 
 . "$(dirname "$0")/../build/env.sh"
