@@ -153,11 +153,12 @@ impl kernel::InPlaceModule for Rdst {
             }),
             notifier <- Notifier::<DeviceEvents>::register(),
             // Last: the caches it finds are built.
-            direct: match subsys.shared().params.direct_hook {
-                true => Some(ip_rcv_route::Registration::register().inspect_err(|e| {
+            direct: if subsys.shared().params.direct_hook {
+                Some(ip_rcv_route::Registration::register().inspect_err(|e| {
                     pr_err!("the input route hook is taken ({e:?}): load with direct_hook=N\n")
-                })?),
-                false => None,
+                })?)
+            } else {
+                None
             },
         }? Error)
         .pin_chain(|rdst| {

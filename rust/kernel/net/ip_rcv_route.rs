@@ -25,9 +25,9 @@ pub trait RouteInput: Sync + 'static {
 
     /// Called for a received packet without a route, with bottom halves disabled (in softirq,
     /// or for a packet `nf_queue` re-injects) inside an RCU read-side section (`rcu`), in the
-    /// namespaces where `Self::Net` is built. The hook may
-    /// attach a route; the kernel then uses it as if its own lookup had made it, so the route
-    /// must be the one that lookup would give the packet. Otherwise the kernel routes it.
+    /// namespaces where `Self::Net` is built. The hook may attach a route; the kernel then uses
+    /// it as if its own lookup had made it, so the route must be the one that lookup would give
+    /// the packet. Otherwise the kernel routes it.
     fn route(net: &Self::Net, skb: &mut SkBuff, rcu: &rcu::Guard);
 }
 
@@ -94,7 +94,7 @@ pub struct Registration<R: RouteInput> {
     _p: PhantomData<R>,
 }
 
-// SAFETY: the kernel synchronises (un)registration; the object has no state.
+// SAFETY: the kernel synchronises (un)registration; the object holds only a function pointer.
 unsafe impl<R: RouteInput> Send for Registration<R> {}
 // SAFETY: as above.
 unsafe impl<R: RouteInput> Sync for Registration<R> {}
