@@ -134,8 +134,8 @@ pub trait Hook: Sync + 'static {
 /// # Invariants
 ///
 /// Unless built inert (`registered` false), `ops` is registered in `net` from construction
-/// until drop. The registration lies in `net`'s
-/// state of some [`PernetData`] type ([`NetInit`]), which is dropped before `net` is freed.
+/// until drop. The registration lies in `net`'s state of some [`PernetData`] type
+/// ([`NetInit`]), which is dropped before `net` is freed.
 #[pin_data(PinnedDrop)]
 pub struct Registration<H: Hook> {
     #[pin]

@@ -176,8 +176,7 @@ bridged_frames_same_fates()
 	# Both of rdst's hooks: the input route hook (the default) and the
 	# PRE_ROUTING one.
 	for mode in N Y; do
-		rdst_unload
-		rdst_load direct_hook=$mode
+		rdst_load_afresh direct_hook=$mode
 		check_err $? "rdst failed to load (direct_hook=$mode)"
 		with_rdst=$(bridged_run)
 		[ "$with_rdst" = "$kernel" ]
@@ -194,8 +193,7 @@ bridged_frames_not_routed()
 	local mode d0 m0 h0 d m h total want out= n=$((3 * COUNT))
 
 	for mode in N Y; do
-		rdst_unload
-		rdst_load direct_hook=$mode
+		rdst_load_afresh direct_hook=$mode
 		check_err $? "rdst failed to load (direct_hook=$mode)"
 		d0=$(rdst_stat "$RTR" decline_bridged)
 		check_err $? "no decline_bridged counter"
@@ -216,8 +214,7 @@ bridged_frames_not_routed()
 		check_err $? "direct_hook=$mode: $n frames bridged to H2: $d declined as bridged (want $want), $m missed, $h hit"
 		out="$out direct_hook=$mode: $d of $n declined;"
 	done
-	rdst_unload
-	rdst_load
+	rdst_load_afresh
 	log_test "bridged frames are never looked up ($out)"
 }
 
@@ -231,7 +228,7 @@ routed_through_bridge_cached()
 {
 	local h0 h want=15 what="replies"
 
-	if [ "$(cat /sys/module/rdst/parameters/direct_hook)" = Y ]; then
+	if rdst_direct_hook; then
 		want=30 what="requests and replies"
 	fi
 	h0=$(rdst_stat "$RTR" hits)

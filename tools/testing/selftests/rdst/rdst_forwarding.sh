@@ -76,8 +76,7 @@ forwarding_served_from_cache()
 	local hits0 ins0 hits ins mode out=
 
 	for mode in N Y; do
-		rdst_unload
-		rdst_load direct_hook=$mode
+		rdst_load_afresh direct_hook=$mode
 		check_err $? "rdst failed to load (direct_hook=$mode)"
 		hits0=$(rdst_stat "$RTR" hits)
 		ins0=$(rdst_stat "$RTR" inserts)
@@ -508,15 +507,13 @@ unseen_or_declined()
 	local what=$1 reason=$2 v0 rc_nf rc
 	shift 2
 
-	rdst_unload
-	rdst_load direct_hook=N
+	rdst_load_afresh direct_hook=N
 	v0=$(rdst_stat "$RTR" "decline_$reason")
 	"$@" >/dev/null 2>&1
 	rc_nf=$?
 	[ "$(rdst_stat "$RTR" "decline_$reason")" -gt "$v0" ]
 	check_err $? "$what: not counted as decline_$reason by the PRE_ROUTING hook"
-	rdst_unload
-	rdst_load
+	rdst_load_afresh
 	v0=$(rdst_stat "$RTR" "decline_$reason")
 	"$@" >/dev/null 2>&1
 	rc=$?

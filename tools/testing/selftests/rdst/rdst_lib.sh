@@ -44,6 +44,20 @@ rdst_unload()
 	fi
 }
 
+# rdst_load_afresh [PARAM=VALUE...]: rdst unloaded if loaded, then loaded with
+# these parameters.
+rdst_load_afresh()
+{
+	rdst_unload
+	rdst_load "$@"
+}
+
+# rdst_direct_hook: whether the loaded rdst uses the input route hook.
+rdst_direct_hook()
+{
+	[ "$(cat /sys/module/rdst/parameters/direct_hook)" = Y ]
+}
+
 rdst_require()
 {
 	if [ "$(id -u)" -ne 0 ]; then

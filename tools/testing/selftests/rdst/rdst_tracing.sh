@@ -60,8 +60,7 @@ traffic()
 # suite's own (the cases count entries made by single packets of many flows).
 rdst_reload()
 {
-	rdst_unload
-	rdst_load cache_after=1 "$@"
+	rdst_load_afresh cache_after=1 "$@"
 }
 
 # near A B: A and B differ by at most 2 % (and 2).
